@@ -1,0 +1,27 @@
+using System;
+
+namespace EvsSnapshot.Client.Auth
+{
+    /// <summary>
+    /// The time used for X-Sdk-Date. Starts as the machine clock; corrected once per session when the gateway
+    /// says the signature expired and its Date header shows the machine clock is off (evs-api.md §5.3).
+    /// </summary>
+    public sealed class SigningClock
+    {
+        private long _offsetTicks;
+
+        public TimeSpan Offset => TimeSpan.FromTicks(System.Threading.Interlocked.Read(ref _offsetTicks));
+
+        public DateTime UtcNow => DateTime.UtcNow + Offset;
+
+        /// <summary>Adopts the server's time. Returns false when the correction would not change anything meaningful.</summary>
+        public bool TryCorrect(DateTimeOffset serverDate, out TimeSpan newOffset)
+        {
+            newOffset = serverDate.UtcDateTime - DateTime.UtcNow;
+            // The Date header has one-second resolution; below a minute the skew cannot explain an expired signature.
+            if (Math.Abs((newOffset - Offset).TotalSeconds) < 60) return false;
+            System.Threading.Interlocked.Exchange(ref _offsetTicks, newOffset.Ticks);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace EvsSnapshot.Client.Diagnostics
+{
+    /// <summary>
+    /// Where the client reports what it does. The cmdlet layer forwards these to Write-Verbose/-Debug/-Warning on
+    /// the pipeline thread. Messages never contain secrets: the transport redacts them before calling.
+    /// </summary>
+    public interface IEvsTrace
+    {
+        void Verbose(string message);
+        void Debug(string message);
+        void Warning(string message);
+    }
+
+    public sealed class NullTrace : IEvsTrace
+    {
+        public static readonly NullTrace Instance = new NullTrace();
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+        public void Warning(string message) { }
+    }
+}

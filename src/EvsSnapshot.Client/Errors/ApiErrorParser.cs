@@ -1,0 +1,152 @@
+using System;
+using System.Text;
+using System.Text.Json;
+using EvsSnapshot.Client.Http;
+
+namespace EvsSnapshot.Client.Errors
+{
+    /// <summary>
+    /// Reads error answers in every shape the API uses (evs-api.md §5.1): the flat gateway body
+    /// <c>{"error_code","error_msg","request_id"}</c>, EVS's <c>{"error":{"code","message"}}</c> and its variants
+    /// keyed by class (<c>badRequest</c>, <c>itemNotFound</c>, ...), and top-level <c>code</c>/<c>message</c>.
+    /// </summary>
+    internal static class ApiErrorParser
+    {
+        internal sealed class ParsedError
+        {
+            public string? Code;
+            public string? Message;
+            public string? RequestId;
+        }
+
+        public static ParsedError Parse(byte[] body)
+        {
+            var result = new ParsedError();
+            if (body == null || body.Length == 0) return result;
+            try
+            {
+                using (var doc = JsonDocument.Parse(body))
+                {
+                    var root = doc.RootElement;
+                    if (root.ValueKind != JsonValueKind.Object) return result;
+                    if (TryRead(root, "error_code", "error_msg", result))
+                    {
+                        result.RequestId = ReadString(root, "request_id");
+                        return result;
+                    }
+                    if (TryRead(root, "code", "message", result)) return result;
+                    // One level down: {"error": {...}}, {"badRequest": {...}}, {"itemNotFound": {...}}
+                    foreach (var property in root.EnumerateObject())
+                    {
+                        if (property.Value.ValueKind != JsonValueKind.Object) continue;
+                        if (TryRead(property.Value, "code", "message", result) || TryRead(property.Value, "error_code", "error_msg", result))
+                        {
+                            result.RequestId ??= ReadString(property.Value, "request_id");
+                            return result;
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON (a proxy's HTML page, say): keep a short excerpt as the message.
+                string text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).Trim();
+                result.Message = text.Length == 0 ? null : text;
+            }
+            return result;
+        }
+
+        private static bool TryRead(JsonElement obj, string codeName, string messageName, ParsedError into)
+        {
+            string? code = ReadString(obj, codeName);
+            string? message = ReadString(obj, messageName);
+            if (code == null && message == null) return false;
+            into.Code = code;
+            into.Message = message;
+            return true;
+        }
+
+        private static string? ReadString(JsonElement obj, string name)
+        {
+            if (!obj.TryGetProperty(name, out var value)) return null;
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String: return value.GetString();
+                case JsonValueKind.Number: return value.GetRawText(); // IAM uses numeric codes
+                default: return null;
+            }
+        }
+
+        /// <summary>Turns an error answer into the exception a cmdlet reports.</summary>
+        public static EvsApiException ToException(ApiRequest request, ApiResponse response, SecretRedactor redactor, string? credentialDescription)
+        {
+            var parsed = Parse(response.Body);
+            string? code = parsed.Code;
+            string? apiMessage = parsed.Message == null ? null : redactor.Scrub(parsed.Message);
+            string? requestId = response.RequestId ?? parsed.RequestId;
+            int status = response.StatusCode;
+            var (kind, errorId) = Classify(status, code);
+
+            var sb = new StringBuilder();
+            sb.Append("Could not ").Append(string.IsNullOrEmpty(request.Operation) ? "complete the request" : request.Operation).Append(": ");
+            if (kind == EvsErrorKind.Authentication && credentialDescription != null)
+            {
+                sb.Append("authentication with ").Append(credentialDescription).Append(" was rejected. ");
+            }
+            if (code != null) sb.Append(code).Append(' ');
+            sb.Append(apiMessage ?? response.ReasonPhrase);
+            sb.Append(" (HTTP ").Append(status);
+            if (requestId != null) sb.Append(", request id ").Append(requestId);
+            sb.Append(')');
+
+            var ex = new EvsApiException(kind, errorId, sb.ToString(), status, code, apiMessage, requestId,
+                request.Method.Method, "/" + string.Join("/", request.Segments));
+            ex.RecommendedAction = Recommend(kind, code, apiMessage);
+            return ex;
+        }
+
+        internal static (EvsErrorKind kind, string errorId) Classify(int status, string? code)
+        {
+            switch (code)
+            {
+                case "EVS.1047": return (EvsErrorKind.InvalidState, "SnapshotNotDeletable");
+                case "EVS.2019": return (EvsErrorKind.InvalidState, "SnapshotErrorDeleting");
+                case "EVS.2068": return (EvsErrorKind.InvalidState, "VolumeLocked");
+                case "EVS.5413": return (EvsErrorKind.QuotaExceeded, "QuotaExceeded");
+                case "EVS.5404": return (EvsErrorKind.NotFound, "ResourceNotFound");
+                case "APIGW.0101": case "APIG.0101": return (EvsErrorKind.NotFound, "ApiNotFound");
+                case "APIGW.0308": case "APIG.0308": return (EvsErrorKind.Throttled, "Throttled");
+            }
+            if (status == 401) return (EvsErrorKind.Authentication, "AuthenticationFailed");
+            if (status == 403) return (EvsErrorKind.PermissionDenied, "PermissionDenied");
+            if (status == 404) return (EvsErrorKind.NotFound, "ResourceNotFound");
+            if (status == 413) return (EvsErrorKind.QuotaExceeded, "QuotaExceeded");
+            if (status == 429) return (EvsErrorKind.Throttled, "Throttled");
+            if (status == 502 || status == 503 || status == 504) return (EvsErrorKind.ServiceUnavailable, "ServiceUnavailable");
+            if (status >= 500) return (EvsErrorKind.ServerError, "ServerError");
+            return (EvsErrorKind.BadRequest, "BadRequest");
+        }
+
+        private static string? Recommend(EvsErrorKind kind, string? code, string? message)
+        {
+            switch (kind)
+            {
+                case EvsErrorKind.Authentication:
+                    if (message != null && message.IndexOf("signature expired", StringComparison.OrdinalIgnoreCase) >= 0)
+                        return "Synchronise this machine's clock (the signature is valid for 15 minutes around server time).";
+                    if (message != null && message.IndexOf("token expires", StringComparison.OrdinalIgnoreCase) >= 0)
+                        return "Get a new token and run Connect-EvsProject again, or connect with -UserName/-Password so tokens are renewed automatically.";
+                    return "Check the credentials passed to Connect-EvsProject (access key and secret key belong together; the token is for this project).";
+                case EvsErrorKind.PermissionDenied:
+                    return "Ask the account administrator for the EVS permissions this action needs (evs:snapshots:*).";
+                case EvsErrorKind.Throttled:
+                    return "Lower -ThrottleLimit or raise -MaximumRetryCount on Connect-EvsProject.";
+                case EvsErrorKind.ServiceUnavailable:
+                    return "The service is temporarily unavailable; run the command again later.";
+                case EvsErrorKind.QuotaExceeded:
+                    return "Delete snapshots you no longer need or ask for a higher quota.";
+            }
+            return code == "EVS.1047" ? "Wait until the snapshot is available (Wait-EvsSnapshot) before deleting it." : null;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+
+namespace EvsSnapshot
+{
+    /// <summary>What went wrong, in terms a runbook can branch on. Cmdlets map it to an ErrorCategory.</summary>
+    public enum EvsErrorKind
+    {
+        InvalidArgument,
+        NotFound,
+        InvalidState,
+        Authentication,
+        PermissionDenied,
+        Throttled,
+        QuotaExceeded,
+        ServiceUnavailable,
+        ServerError,
+        BadRequest,
+        Network,
+        Timeout,
+        MalformedResponse,
+        OutcomeUnknown,
+        WaitFailed,
+        WaitTimeout,
+        NotConnected,
+    }
+
+    /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>
+    public class EvsException : Exception
+    {
+        public EvsException(EvsErrorKind kind, string errorId, string message, Exception? inner = null)
+            : base(message, inner)
+        {
+            Kind = kind;
+            ErrorId = errorId;
+        }
+
+        public EvsErrorKind Kind { get; }
+        public string ErrorId { get; }
+
+        /// <summary>What the error is about (a snapshot or volume id, a name); becomes the ErrorRecord's TargetObject.</summary>
+        public object? Target { get; set; }
+
+        /// <summary>What the user can do about it; becomes the ErrorRecord's RecommendedAction.</summary>
+        public string? RecommendedAction { get; set; }
+    }
+
+    /// <summary>Input that was refused before any request was sent.</summary>
+    public sealed class EvsValidationException : EvsException
+    {
+        public EvsValidationException(string errorId, string parameterName, string message, object? target = null)
+            : base(EvsErrorKind.InvalidArgument, errorId, message)
+        {
+            ParameterName = parameterName;
+            Target = target;
+        }
+
+        public string ParameterName { get; }
+    }
+
+    /// <summary>An error answer from the EVS service, the API gateway or IAM.</summary>
+    public sealed class EvsApiException : EvsException
+    {
+        internal EvsApiException(EvsErrorKind kind, string errorId, string message, int statusCode, string? errorCode,
+            string? apiMessage, string? requestId, string method, string path)
+            : base(kind, errorId, message)
+        {
+            StatusCode = statusCode;
+            ErrorCode = errorCode;
+            ApiMessage = apiMessage;
+            RequestId = requestId;
+            Method = method;
+            Path = path;
+        }
+
+        /// <summary>HTTP status code.</summary>
+        public int StatusCode { get; }
+
+        /// <summary>EVS or gateway error code, e.g. <c>EVS.1047</c>, <c>APIGW.0308</c>.</summary>
+        public string? ErrorCode { get; }
+
+        /// <summary>The service's own message (secrets scrubbed).</summary>
+        public string? ApiMessage { get; }
+
+        /// <summary>The <c>X-Request-Id</c> of the failed call, for Huawei support.</summary>
+        public string? RequestId { get; }
+
+        public string Method { get; }
+        public string Path { get; }
+    }
+
+    /// <summary>A failure with no usable HTTP answer: connection refused or reset, timeout, malformed body.</summary>
+    public sealed class EvsTransportException : EvsException
+    {
+        internal EvsTransportException(EvsErrorKind kind, string errorId, string message, string method, string path, Exception? inner = null)
+            : base(kind, errorId, message, inner)
+        {
+            Method = method;
+            Path = path;
+        }
+
+        public string Method { get; }
+        public string Path { get; }
+    }
+}

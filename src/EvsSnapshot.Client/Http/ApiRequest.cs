@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace EvsSnapshot.Client.Http
+{
+    internal enum ApiService
+    {
+        Evs,
+        Iam,
+    }
+
+    /// <summary>One logical API call. Paths are built from segments, so no input can add a segment or a query.</summary>
+    internal sealed class ApiRequest
+    {
+        public ApiRequest(HttpMethod method, ApiService service, params string[] segments)
+        {
+            Method = method;
+            Service = service;
+            Segments = segments;
+            Idempotent = method != HttpMethod.Post;
+        }
+
+        public HttpMethod Method { get; }
+        public ApiService Service { get; }
+
+        /// <summary>Path segments after the endpoint, unencoded; each is percent-encoded on its own.</summary>
+        public IReadOnlyList<string> Segments { get; }
+
+        public List<KeyValuePair<string, string>> Query { get; } = new List<KeyValuePair<string, string>>();
+        public byte[]? Body { get; set; }
+
+        /// <summary>False for calls that must not be repeated blindly (snapshot create): an ambiguous failure is handed back to the caller.</summary>
+        public bool Idempotent { get; set; }
+
+        /// <summary>False only for the IAM token request itself.</summary>
+        public bool Authenticate { get; set; } = true;
+
+        /// <summary>The body carries credentials (IAM password) and must never be traced.</summary>
+        public bool SensitiveBody { get; set; }
+
+        /// <summary>Short description for messages, e.g. "create a snapshot of volume 1234...".</summary>
+        public string Operation { get; set; } = string.Empty;
+
+        public ApiRequest WithQuery(string name, string? value)
+        {
+            if (value != null) Query.Add(new KeyValuePair<string, string>(name, value));
+            return this;
+        }
+
+        /// <summary>The path as the signer sees it: logical, unencoded segments.</summary>
+        internal string LogicalPath(Uri endpoint)
+        {
+            var sb = new StringBuilder(Uri.UnescapeDataString(endpoint.AbsolutePath).TrimEnd('/'));
+            foreach (var s in Segments) sb.Append('/').Append(s);
+            return sb.ToString();
+        }
+
+        /// <summary>Absolute URL with every segment and query part percent-encoded with the signer's alphabet.</summary>
+        internal Uri BuildUri(Uri endpoint)
+        {
+            var sb = new StringBuilder();
+            sb.Append(endpoint.GetLeftPart(UriPartial.Authority));
+            sb.Append(endpoint.AbsolutePath.TrimEnd('/'));
+            foreach (var s in Segments) sb.Append('/').Append(Signing.AkSkSigner.Encode(s));
+            for (int i = 0; i < Query.Count; i++)
+            {
+                sb.Append(i == 0 ? '?' : '&');
+                sb.Append(Signing.AkSkSigner.Encode(Query[i].Key)).Append('=').Append(Signing.AkSkSigner.Encode(Query[i].Value));
+            }
+            return new Uri(sb.ToString(), UriKind.Absolute);
+        }
+    }
+
+    /// <summary>A complete HTTP answer, body already read (within the size limit).</summary>
+    internal sealed class ApiResponse
+    {
+        public ApiResponse(int statusCode, string reasonPhrase, byte[] body, HttpResponseHeaders headers, string? requestId)
+        {
+            StatusCode = statusCode;
+            ReasonPhrase = reasonPhrase;
+            Body = body;
+            Headers = headers;
+            RequestId = requestId;
+        }
+
+        public int StatusCode { get; }
+        public string ReasonPhrase { get; }
+        public byte[] Body { get; }
+        public HttpResponseHeaders Headers { get; }
+        public string? RequestId { get; }
+
+        public string? Header(string name)
+        {
+            return Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
+        }
+
+        public DateTimeOffset? ServerDate => Headers.Date;
+    }
+}

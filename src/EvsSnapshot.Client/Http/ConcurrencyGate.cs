@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EvsSnapshot.Client.Http
+{
+    /// <summary>
+    /// Bounds the requests one cmdlet invocation has in flight, and adapts like TCP congestion control:
+    /// a 429 halves the limit (at most once per cool-down, so one burst of 429s counts once), and every
+    /// limit's worth of successes raises it by one again, up to the -ThrottleLimit the user chose.
+    /// This keeps a throttled batch from turning into a retry storm.
+    /// </summary>
+    public sealed class ConcurrencyGate
+    {
+        private static readonly TimeSpan DecreaseCoolDown = TimeSpan.FromSeconds(1);
+
+        private readonly object _lock = new object();
+        private readonly LinkedList<TaskCompletionSource<bool>> _waiters = new LinkedList<TaskCompletionSource<bool>>();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _limit;
+        private int _inFlight;
+        private TimeSpan _lastDecrease = TimeSpan.MinValue;
+
+        public ConcurrencyGate(int maxConcurrency)
+        {
+            if (maxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrency));
+            MaxConcurrency = maxConcurrency;
+            _limit = maxConcurrency;
+        }
+
+        public int MaxConcurrency { get; }
+
+        /// <summary>The current adaptive limit (1..MaxConcurrency).</summary>
+        public int CurrentLimit
+        {
+            get { lock (_lock) return (int)Math.Floor(_limit); }
+        }
+
+        public int InFlight
+        {
+            get { lock (_lock) return _inFlight; }
+        }
+
+        /// <summary>Times the limit was lowered because of throttling.</summary>
+        public int Decreases { get; private set; }
+
+        public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+        {
+            TaskCompletionSource<bool> waiter;
+            LinkedListNode<TaskCompletionSource<bool>> node;
+            lock (_lock)
+            {
+                if (_inFlight < (int)Math.Floor(_limit) && _waiters.Count == 0)
+                {
+                    _inFlight++;
+                    return new Slot(this);
+                }
+                waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                node = _waiters.AddLast(waiter);
+            }
+
+            using (cancellationToken.Register(() =>
+            {
+                bool removed;
+                lock (_lock)
+                {
+                    removed = node.List != null;
+                    if (removed) _waiters.Remove(node);
+                }
+                if (removed) waiter.TrySetCanceled();
+            }))
+            {
+                await waiter.Task.ConfigureAwait(false);
+            }
+            return new Slot(this);
+        }
+
+        public void OnThrottled()
+        {
+            lock (_lock)
+            {
+                var now = _clock.Elapsed;
+                if (now - _lastDecrease < DecreaseCoolDown) return;
+                _lastDecrease = now;
+                _limit = Math.Max(1, Math.Floor(_limit / 2));
+                Decreases++;
+            }
+        }
+
+        public void OnSuccess()
+        {
+            lock (_lock)
+            {
+                if (_limit >= MaxConcurrency) return;
+                _limit = Math.Min(MaxConcurrency, _limit + 1.0 / Math.Max(1, Math.Floor(_limit)));
+                WakeWaitersLocked();
+            }
+        }
+
+        private void Release()
+        {
+            lock (_lock)
+            {
+                _inFlight--;
+                WakeWaitersLocked();
+            }
+        }
+
+        private void WakeWaitersLocked()
+        {
+            while (_waiters.Count > 0 && _inFlight < (int)Math.Floor(_limit))
+            {
+                var first = _waiters.First!;
+                _waiters.RemoveFirst();
+                _inFlight++;
+                if (!first.Value.TrySetResult(true)) _inFlight--; // cancelled meanwhile: give the slot to the next one
+            }
+        }
+
+        private sealed class Slot : IDisposable
+        {
+            private ConcurrencyGate? _owner;
+            public Slot(ConcurrencyGate owner) { _owner = owner; }
+            public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Release();
+        }
+    }
+}

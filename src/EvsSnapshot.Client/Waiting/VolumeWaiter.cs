@@ -1,0 +1,50 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using EvsSnapshot.Client.Http;
+
+namespace EvsSnapshot.Client.Waiting
+{
+    /// <summary>Polls one disk until it reaches a status, with the same schedule as <see cref="SnapshotWaiter"/>.</summary>
+    public static class VolumeWaiter
+    {
+        public static async Task<VolumeDetails> WaitForStatusAsync(EvsApi api, string volumeId, string targetStatus, string[] failureStatuses,
+            WaitOptions options, CallOptions call)
+        {
+            var deadline = DateTime.UtcNow + options.Timeout;
+            var interval = options.InitialPollInterval;
+            VolumeDetails? last = null;
+            while (true)
+            {
+                await Task.Delay(interval, call.CancellationToken).ConfigureAwait(false);
+                interval = TimeSpan.FromMilliseconds(Math.Min(options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * options.BackoffFactor));
+                try
+                {
+                    last = await api.GetVolumeAsync(volumeId, call).ConfigureAwait(false);
+                }
+                catch (EvsException ex) when (ex.Kind != EvsErrorKind.NotFound && ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
+                {
+                    call.Trace.Verbose($"Checking volume {volumeId} failed; trying again at the next interval: {ex.Message}");
+                }
+                if (last != null && string.Equals(last.Status, targetStatus, StringComparison.OrdinalIgnoreCase)) return last;
+                if (last != null && failureStatuses.Contains(last.Status, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw new EvsException(EvsErrorKind.WaitFailed, "VolumeFailed",
+                        $"Volume {volumeId} ({last.Name}) is in status '{last.Status}' and will not become '{targetStatus}' by itself.")
+                    {
+                        Target = last,
+                        RecommendedAction = last.Status == VolumeStatus.ErrorRollbacking
+                            ? "Roll back again (Restore-EvsSnapshot accepts a disk in error_rollbacking), or contact support."
+                            : null,
+                    };
+                }
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new EvsException(EvsErrorKind.WaitTimeout, "WaitTimeout",
+                        $"Timed out after {options.Timeout.TotalSeconds:0} s waiting for volume {volumeId} to be '{targetStatus}'; last status: {last?.Status ?? "unknown"}.")
+                    { Target = (object?)last ?? volumeId };
+                }
+            }
+        }
+    }
+}

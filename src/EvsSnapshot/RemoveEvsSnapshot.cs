@@ -1,0 +1,68 @@
+using System;
+using System.Management.Automation;
+
+namespace EvsSnapshot.Commands
+{
+    /// <summary>
+    /// Deletes snapshots. Asks for confirmation unless -Force or -Confirm:$false; with -Wait returns only when
+    /// every snapshot is gone. Snapshots made by disk backups are refused.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "EvsSnapshot", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveEvsSnapshotCommand : SnapshotTargetCmdlet
+    {
+        /// <summary>Delete without asking for confirmation (-WhatIf still only reports).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Return only when the snapshots are gone (all polled together).</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>With -Wait: how long each deletion may take (seconds or a TimeSpan).</summary>
+        [Parameter]
+        [SecondsToTimeSpan]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+        /// <summary>With -Wait: the longest pause between polls (seconds or a TimeSpan).</summary>
+        [Parameter]
+        [SecondsToTimeSpan]
+        public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+        protected override string? RefusedActionOnBackupSnapshots => "delete";
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                WaitParameters.Check(Timeout, MaxPollInterval);
+            }
+            catch (EvsValidationException ex)
+            {
+                ThrowEvsError(ex, ex.Target);
+            }
+            base.BeginProcessing();
+            if (Wait.IsPresent)
+            {
+                StartWaiting(WaitOptionsFrom(Timeout, MaxPollInterval, deleted: true), "Waiting for snapshots to be deleted",
+                    (id, _) => WriteVerbose($"Snapshot {id} is gone."));
+            }
+        }
+
+        protected override void ProcessSnapshot(string snapshotId, SnapshotDetails? piped)
+        {
+            string label = piped?.Name != null ? $"snapshot {snapshotId} ('{piped.Name}')" : $"snapshot {snapshotId}";
+            if (!ShouldProceed(Force.IsPresent, label, "Delete")) return;
+
+            var api = ActiveContext.Api;
+            string action = RefusedActionOnBackupSnapshots!;
+            Submit(snapshotId, async call =>
+            {
+                await LoadChangeableSnapshotAsync(api, snapshotId, piped, call, action).ConfigureAwait(false);
+                await api.DeleteSnapshotAsync(snapshotId, call).ConfigureAwait(false);
+                call.Trace.Verbose($"Deletion of snapshot {snapshotId} accepted.");
+                if (IsWaiting) AddToWait(snapshotId, null);
+            }, "SnapshotNotFound");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Management.Automation;
+
+namespace EvsSnapshot.Commands
+{
+    /// <summary>
+    /// Waits until snapshots reach a status (default available) or are deleted, polling all of them together
+    /// with backoff and one progress bar. Fails at once for a snapshot in error/error_deleting; on timeout one
+    /// error names every snapshot still pending with its last status.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "EvsSnapshot", DefaultParameterSetName = ByIdSet)]
+    [OutputType(typeof(SnapshotDetails))]
+    public sealed class WaitEvsSnapshotCommand : SnapshotTargetCmdlet
+    {
+        /// <summary>The status to wait for.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(SnapshotStatusCompleter))]
+        public string Status { get; set; } = SnapshotStatus.Available;
+
+        /// <summary>Wait until the snapshots are gone instead.</summary>
+        [Parameter]
+        public SwitchParameter Deleted { get; set; }
+
+        /// <summary>How long each snapshot may take (seconds or a TimeSpan).</summary>
+        [Parameter]
+        [SecondsToTimeSpan]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+        /// <summary>The longest pause between polls (seconds or a TimeSpan); polling starts at one second.</summary>
+        [Parameter]
+        [SecondsToTimeSpan]
+        public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                if (Deleted.IsPresent && MyInvocation.BoundParameters.ContainsKey(nameof(Status)))
+                {
+                    throw new EvsValidationException("ConflictingParameters", nameof(Status), "Use either -Status or -Deleted, not both.");
+                }
+                if (Array.IndexOf(SnapshotStatus.All, Status) < 0)
+                {
+                    throw new EvsValidationException("InvalidStatus", nameof(Status),
+                        $"'{Validation.InputValidator.Printable(Status)}' is not a snapshot status; use one of {string.Join(", ", SnapshotStatus.All)}.", Status);
+                }
+                WaitParameters.Check(Timeout, MaxPollInterval);
+            }
+            catch (EvsValidationException ex)
+            {
+                ThrowEvsError(ex, ex.Target);
+            }
+            base.BeginProcessing();
+            var options = WaitOptionsFrom(Timeout, MaxPollInterval, Status, Deleted.IsPresent);
+            StartWaiting(options, Deleted.IsPresent ? "Waiting for snapshots to be deleted" : $"Waiting for snapshots to be {Status}",
+                (id, snapshot) =>
+                {
+                    if (snapshot != null) WriteObject(snapshot);
+                    else WriteVerbose($"Snapshot {id} is gone.");
+                });
+        }
+
+        protected override void ProcessSnapshot(string snapshotId, SnapshotDetails? piped) => AddToWait(snapshotId, piped);
+    }
+}

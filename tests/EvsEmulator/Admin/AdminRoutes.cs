@@ -1,0 +1,443 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvsEmulator.Evs;
+using EvsEmulator.Http;
+using EvsEmulator.State;
+using Microsoft.AspNetCore.Http;
+
+namespace EvsEmulator.Admin;
+
+/// <summary>The test control plane under /__emulator/ (README). No auth, never faulted, delayed or logged.
+/// Errors are <c>{"error": "message"}</c> with 400 (bad input) or 404 (unknown endpoint or id).</summary>
+public static class AdminRoutes
+{
+    private sealed class AdminException(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+
+    public static async Task HandleAsync(HttpContext ctx, EmulatorServer server)
+    {
+        var segments = ctx.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToArray();
+        var method = ctx.Request.Method;
+        ApiResult result;
+        try
+        {
+            var body = await ReadJsonAsync(ctx.Request);
+            var query = QueryParams.Parse(ctx.Request.QueryString.HasValue ? ctx.Request.QueryString.Value![1..] : "");
+            result = (method, segments) switch
+            {
+                ("GET", ["info"]) => Info(server),
+                ("GET", ["config"]) => Json(200, server.Config.Write),
+                ("PATCH", ["config"]) => Json(200, server.PatchConfig(RequireObject(body)).Write),
+                ("POST", ["reset"]) => Reset(server),
+                ("GET", ["requests"]) => Json(200, w => server.Stats.WriteLog(w, OptionalInt(query.Get("limit"), "limit"))),
+                ("DELETE", ["requests"]) => Cleared(server.Stats.ClearLog()),
+                ("GET", ["stats"]) => Json(200, server.Stats.WriteStats),
+                ("DELETE", ["stats"]) => ClearStats(server),
+                ("GET", ["volumes"]) => ListVolumes(server),
+                ("POST", ["volumes"]) => AddVolumes(server, RequireObject(body ?? new JsonObject())),
+                ("PATCH", ["volumes", var id]) => PatchVolume(server, id, RequireObject(body)),
+                ("GET", ["snapshots"]) => ListSnapshots(server, query),
+                ("POST", ["snapshots"]) => AddSnapshots(server, RequireObject(body ?? new JsonObject())),
+                ("PATCH", ["snapshots", var id]) => PatchSnapshot(server, id, RequireObject(body)),
+                _ => throw new AdminException(404, $"unknown admin endpoint {method} {ctx.Request.Path}"),
+            };
+        }
+        catch (AdminException e)
+        {
+            result = Error(e.Status, e.Message);
+        }
+        catch (ConfigException e)
+        {
+            result = Error(400, e.Message);
+        }
+
+        ApiPipeline.WriteCommonHeaders(ctx, Guid.NewGuid().ToString("N"), server.Now);
+        ctx.Response.StatusCode = result.Status;
+        if (result.ContentType is not null) ctx.Response.ContentType = result.ContentType;
+        ctx.Response.ContentLength = result.Body.Length;
+        if (result.Body.Length > 0) await ctx.Response.Body.WriteAsync(result.Body);
+    }
+
+    private static ApiResult Json(int status, Action<Utf8JsonWriter> write) => ApiResult.Json(status, write);
+
+    private static ApiResult Error(int status, string message) => Json(status, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("error", message);
+        w.WriteEndObject();
+    });
+
+    private static async Task<JsonNode?> ReadJsonAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync();
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try { return JsonNode.Parse(text); }
+        catch (JsonException e) { throw new AdminException(400, "body is not valid JSON: " + e.Message); }
+    }
+
+    private static JsonObject RequireObject(JsonNode? body) =>
+        body as JsonObject ?? throw new AdminException(400, "body must be a JSON object");
+
+    private static int? OptionalInt(string? raw, string name) =>
+        raw is null ? null
+        : int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
+        : throw new AdminException(400, $"{name} must be a non-negative integer");
+
+    private static ApiResult Info(EmulatorServer server)
+    {
+        var store = server.Store;
+        lock (store.Gate)
+        {
+            store.Advance(server.Now);
+            return Json(200, w =>
+            {
+                var baseUrl = server.BaseUrl;
+                w.WriteStartObject();
+                w.WriteString("endpoint", baseUrl);
+                w.WriteString("evsEndpoint", baseUrl);
+                w.WriteString("iamEndpoint", baseUrl);
+                w.WriteString("region", Identity.Region);
+                w.WriteString("projectId", Identity.ProjectId);
+                w.WriteString("projectName", Identity.ProjectName);
+                w.WriteString("domainId", Identity.DomainId);
+                w.WriteString("domainName", Identity.DomainName);
+                w.WriteString("userId", Identity.UserId);
+                w.WriteString("userName", Identity.UserName);
+                w.WriteString("password", Identity.Password);
+                w.WriteString("accessKey", Identity.AccessKey);
+                w.WriteString("secretKey", Identity.SecretKey);
+                w.WriteString("tempAccessKey", Identity.TempAccessKey);
+                w.WriteString("tempSecretKey", Identity.TempSecretKey);
+                w.WriteString("securityToken", Identity.SecurityToken);
+                w.WriteNumber("seed", server.Config.Seed);
+                w.WriteStartArray("availabilityZones");
+                foreach (var az in Identity.AvailabilityZones) w.WriteStringValue(az);
+                w.WriteEndArray();
+                w.WriteStartObject("endpoints");
+                w.WriteString("iamTokens", baseUrl + "/v3/auth/tokens");
+                w.WriteString("iamProjects", baseUrl + "/v3/projects");
+                w.WriteString("evs", $"{baseUrl}/v2/{Identity.ProjectId}");
+                w.WriteString("admin", baseUrl + "/__emulator");
+                w.WriteEndObject();
+                w.WriteStartObject("volumeIds");
+                foreach (var id in store.SeedVolumeIds)
+                    if (store.FindVolume(id) is { } v) w.WriteString(v.Name, v.Id);
+                w.WriteEndObject();
+                w.WriteStartArray("volumes");
+                foreach (var id in store.SeedVolumeIds)
+                    if (store.FindVolume(id) is { } v) WriteAdminVolume(w, v);
+                w.WriteEndArray();
+                w.WriteNumber("generatedVolumes", store.VolumeList.Count - store.SeedVolumeIds.Count);
+                w.WriteStartArray("snapshots");
+                foreach (var id in store.SeedSnapshotIds)
+                    if (store.FindSnapshot(id) is { } s) WriteAdminSnapshot(w, s, server.Now);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    private static ApiResult Reset(EmulatorServer server)
+    {
+        server.Reset();
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("reset", true);
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult Cleared(int n) => Json(200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("cleared", n);
+        w.WriteEndObject();
+    });
+
+    private static ApiResult ClearStats(EmulatorServer server)
+    {
+        server.Stats.ClearCounters();
+        return Cleared(0);
+    }
+
+    private static ApiResult ListVolumes(EmulatorServer server)
+    {
+        var store = server.Store;
+        lock (store.Gate)
+        {
+            store.Advance(server.Now);
+            return Json(200, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("count", store.VolumeList.Count);
+                w.WriteStartArray("volumes");
+                foreach (var v in store.VolumeList) WriteAdminVolume(w, v);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    private static ApiResult AddVolumes(EmulatorServer server, JsonObject body)
+    {
+        var count = GetInt(body, "count", 1, 1, 1_000_000);
+        var status = GetEnum(body, "status", VolumeStatus.Available, VolumeStatus.All);
+        var prefix = GetString(body, "namePrefix") ?? "vol-";
+        int? size = body.ContainsKey("sizeGb") ? GetInt(body, "sizeGb", 10, 1, 32768) : null;
+        var az = GetString(body, "availabilityZone");
+        CheckKeys(body, "count", "status", "namePrefix", "sizeGb", "availabilityZone");
+
+        var store = server.Store;
+        List<Volume> created;
+        lock (store.Gate) created = Seeder.AddGeneratedVolumes(store, count, status, prefix, size, az, server.Now);
+        return Json(201, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("ids");
+            foreach (var v in created) w.WriteStringValue(v.Id);
+            w.WriteEndArray();
+            w.WriteStartArray("volumes");
+            foreach (var v in created)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", v.Id);
+                w.WriteString("name", v.Name);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult PatchVolume(EmulatorServer server, string id, JsonObject body)
+    {
+        CheckKeys(body, "status", "name", "behavior");
+        var status = body.ContainsKey("status") ? GetEnum(body, "status", "", VolumeStatus.All) : null;
+        var name = GetString(body, "name");
+        bool? createFails = null, deleteFails = null, rollbackFails = null;
+        if (body["behavior"] is { } behaviorNode)
+        {
+            if (behaviorNode is not JsonObject behavior) throw new AdminException(400, "behavior must be an object");
+            CheckKeys(behavior, "snapshotCreate", "snapshotDelete", "rollback");
+            createFails = OkOrError(behavior, "snapshotCreate");
+            deleteFails = OkOrError(behavior, "snapshotDelete");
+            rollbackFails = OkOrError(behavior, "rollback");
+        }
+
+        var store = server.Store;
+        lock (store.Gate)
+        {
+            var now = server.Now;
+            store.Advance(now);
+            var v = store.FindVolume(id) ?? throw new AdminException(404, $"no volume {id}");
+            if (status is not null)
+            {
+                v.Status = status;
+                v.UpdatedAt = now;
+                // Keep attachments consistent with the forced status.
+                if (status == VolumeStatus.Available) v.Attachments.Clear();
+                if (status == VolumeStatus.InUse && v.Attachments.Count == 0)
+                    Seeder.Attach(store, v, store.Ids.NextUuid(), "/dev/sdb", now);
+            }
+            if (name is not null) v.Name = name;
+            if (createFails is { } c) v.Behavior.SnapshotCreateFails = c;
+            if (deleteFails is { } d) v.Behavior.SnapshotDeleteFails = d;
+            if (rollbackFails is { } r) v.Behavior.RollbackFails = r;
+            return Json(200, w => WriteAdminVolume(w, v));
+        }
+    }
+
+    private static ApiResult ListSnapshots(EmulatorServer server, QueryParams query)
+    {
+        var volumeId = query.Get("volumeId");
+        var status = query.Get("status");
+        var store = server.Store;
+        lock (store.Gate)
+        {
+            var now = server.Now;
+            store.Advance(now);
+            var items = store.SortedSnapshots.Where(s => (volumeId is null || s.VolumeId == volumeId) && (status is null || s.Status == status)).ToList();
+            return Json(200, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("count", items.Count);
+                w.WriteStartArray("snapshots");
+                foreach (var s in items) WriteAdminSnapshot(w, s, now);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    /// <summary>Bulk seeding: one sort for the whole batch, so 50,000 snapshots take well under a second.
+    /// Names are {namePrefix}{n:D5}; created_at is one second apart going back from now; the status is static
+    /// (no lifecycle); without volumeId the snapshots are spread round-robin over all disks.</summary>
+    private static ApiResult AddSnapshots(EmulatorServer server, JsonObject body)
+    {
+        CheckKeys(body, "count", "volumeId", "status", "namePrefix");
+        var count = GetInt(body, "count", 1, 1, 1_000_000);
+        var volumeId = GetString(body, "volumeId");
+        var status = GetEnum(body, "status", SnapshotStatus.Available, SnapshotStatus.All);
+        var prefix = GetString(body, "namePrefix") ?? "bulk-";
+
+        var store = server.Store;
+        var ids = new List<string>(count);
+        lock (store.Gate)
+        {
+            var now = server.Now;
+            store.Advance(now);
+            IReadOnlyList<Volume> targets = volumeId is null
+                ? store.VolumeList
+                : [store.FindVolume(volumeId) ?? throw new AdminException(404, $"no volume {volumeId}")];
+            if (targets.Count == 0) throw new AdminException(400, "there are no volumes to attach snapshots to");
+            var batch = new List<Snapshot>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var v = targets[i % targets.Count];
+                var createdAt = now.AddSeconds(-(i + 1));
+                var s = new Snapshot
+                {
+                    Id = store.Ids.NextUuid(),
+                    Name = $"{prefix}{store.NextNameNumber(prefix):D5}",
+                    VolumeId = v.Id,
+                    Size = v.Size,
+                    CreatedAt = createdAt,
+                    UpdatedAt = createdAt,
+                    Status = status,
+                };
+                batch.Add(s);
+                ids.Add(s.Id);
+            }
+            store.AddSnapshots(batch);
+        }
+        return Json(201, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", ids.Count);
+            w.WriteStartArray("ids");
+            foreach (var id in ids) w.WriteStringValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult PatchSnapshot(EmulatorServer server, string id, JsonObject body)
+    {
+        CheckKeys(body, "status", "name", "createdAt", "description", "metadata");
+        var status = body.ContainsKey("status") ? GetEnum(body, "status", "", SnapshotStatus.All) : null;
+        DateTime? createdAt = null;
+        if (GetString(body, "createdAt") is { } raw)
+        {
+            if (!DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+                    out var parsed))
+                throw new AdminException(400, "createdAt must be an ISO-8601 timestamp (UTC if no zone is given)");
+            createdAt = parsed;
+        }
+        Dictionary<string, string>? metadata = null;
+        if (body["metadata"] is { } md)
+        {
+            if (md is not JsonObject mo) throw new AdminException(400, "metadata must be an object of strings");
+            metadata = mo.ToDictionary(p => p.Key, p => p.Value is JsonValue jv && jv.GetValueKind() == JsonValueKind.String
+                ? jv.GetValue<string>()
+                : throw new AdminException(400, "metadata values must be strings"));
+        }
+
+        var store = server.Store;
+        lock (store.Gate)
+        {
+            var now = server.Now;
+            store.Advance(now);
+            var s = store.FindSnapshot(id) ?? throw new AdminException(404, $"no snapshot {id}");
+            if (status is not null)
+            {
+                // A forced status is static: any running lifecycle phase is cancelled.
+                store.StopPhase(s);
+                s.Status = status;
+                s.UpdatedAt = now;
+            }
+            if (body.ContainsKey("name")) s.Name = GetString(body, "name");
+            if (body.ContainsKey("description")) s.Description = GetString(body, "description");
+            if (metadata is not null) s.Metadata = metadata;
+            if (createdAt is not null) store.SetCreatedAt(s, createdAt.Value);
+            return Json(200, w => WriteAdminSnapshot(w, s, now));
+        }
+    }
+
+    private static void WriteAdminVolume(Utf8JsonWriter w, Volume v)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", v.Id);
+        w.WriteString("name", v.Name);
+        w.WriteString("status", v.Status);
+        w.WriteNumber("size", v.Size);
+        w.WriteString("volumeType", v.VolumeType);
+        w.WriteString("availabilityZone", v.AvailabilityZone);
+        w.WriteBoolean("bootable", v.Bootable);
+        w.WriteBoolean("multiattach", v.Multiattach);
+        w.WriteNumber("attachments", v.Attachments.Count);
+        w.WriteStartObject("behavior");
+        w.WriteString("snapshotCreate", v.Behavior.SnapshotCreateFails ? "error" : "ok");
+        w.WriteString("snapshotDelete", v.Behavior.SnapshotDeleteFails ? "error" : "ok");
+        w.WriteString("rollback", v.Behavior.RollbackFails ? "error" : "ok");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteAdminSnapshot(Utf8JsonWriter w, Snapshot s, DateTime now)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", s.Id);
+        w.StringOrNull("name", s.Name);
+        w.StringOrNull("description", s.Description);
+        w.WriteString("volumeId", s.VolumeId);
+        w.WriteString("status", s.Status);
+        w.WriteString("progress", s.Progress(now));
+        w.WriteNumber("size", s.Size);
+        w.WriteString("createdAt", Jsonw.EvsTime(s.CreatedAt));
+        w.TimeOrNull("updatedAt", s.UpdatedAt);
+        w.StringMap("metadata", s.Metadata);
+        w.WriteEndObject();
+    }
+
+    private static void CheckKeys(JsonObject body, params string[] allowed)
+    {
+        foreach (var (key, _) in body)
+            if (!allowed.Contains(key))
+                throw new AdminException(400, $"unknown field '{key}' (allowed: {string.Join(", ", allowed)})");
+    }
+
+    private static int GetInt(JsonObject body, string name, int fallback, int min, int max)
+    {
+        if (body[name] is null) return fallback;
+        try { return ConfigValues.Int(body[name], name, min, max); }
+        catch (ConfigException e) { throw new AdminException(400, e.Message); }
+    }
+
+    private static string? GetString(JsonObject body, string name)
+    {
+        if (body[name] is null) return null;
+        try { return ConfigValues.String(body[name], name); }
+        catch (ConfigException e) { throw new AdminException(400, e.Message); }
+    }
+
+    private static string GetEnum(JsonObject body, string name, string fallback, string[] allowed)
+    {
+        var value = GetString(body, name) ?? fallback;
+        return allowed.Contains(value) ? value
+            : throw new AdminException(400, $"{name} must be one of: {string.Join(", ", allowed)}");
+    }
+
+    private static bool? OkOrError(JsonObject body, string name) =>
+        GetString(body, name) switch
+        {
+            null => null,
+            "ok" => false,
+            "error" => true,
+            _ => throw new AdminException(400, $"behavior.{name} must be \"ok\" or \"error\""),
+        };
+}

@@ -1,0 +1,344 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace EvsEmulator;
+
+/// <summary>Thrown for a bad command line, config file or PATCH /__emulator/config body.</summary>
+public sealed class ConfigException(string message) : Exception(message);
+
+/// <summary>Fault-injection settings (the <c>faults</c> object of the runtime config).</summary>
+public sealed record FaultConfig
+{
+    /// <summary>Fault kinds in the order they are checked.</summary>
+    public static readonly string[] Kinds =
+        ["reset_before", "503", "429", "429_retry_after", "slow", "reset_after", "504_after", "malformed"];
+
+    public const string DefaultPaths = "^/v2/";
+
+    public IReadOnlyDictionary<string, double> Rates { get; init; } = Kinds.ToDictionary(k => k, _ => 0.0);
+    public int SlowMs { get; init; } = 3000;
+    /// <summary>Regex matched against the raw request path.</summary>
+    public string Paths
+    {
+        get => _paths;
+        // The compiled regex is set together with the pattern: `with` copies fields, so a lazily cached regex
+        // would outlive a changed pattern.
+        init
+        {
+            _paths = value;
+            PathRegex = new Regex(value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private readonly string _paths = DefaultPaths;
+    public Regex PathRegex { get; private init; } = new(DefaultPaths, RegexOptions.CultureInvariant);
+
+    /// <summary>Upper-case HTTP methods; empty means every method.</summary>
+    public IReadOnlyList<string> Methods { get; init; } = [];
+
+    public bool Active => Rates.Values.Any(r => r > 0);
+
+    public bool Matches(string method, string path) =>
+        (Methods.Count == 0 || Methods.Contains(method, StringComparer.OrdinalIgnoreCase)) && PathRegex.IsMatch(path);
+
+    public FaultConfig Merge(JsonNode? patch)
+    {
+        if (patch is null) return new FaultConfig(); // "faults": null clears everything
+        if (patch is not JsonObject obj) throw new ConfigException("faults must be an object or null");
+        var rates = new Dictionary<string, double>(Rates);
+        var result = this;
+        foreach (var (key, value) in obj)
+        {
+            if (Kinds.Contains(key))
+                rates[key] = Rate(key, value);
+            else if (key == "rates")
+            {
+                // Alias: {"faults":{"rates":{"503":0.1}}} is accepted as well as the flat form.
+                if (value is not JsonObject nested) throw new ConfigException("faults.rates must be an object");
+                foreach (var (k, v) in nested)
+                {
+                    if (!Kinds.Contains(k)) throw new ConfigException($"unknown fault kind '{k}' (known: {string.Join(", ", Kinds)})");
+                    rates[k] = Rate(k, v);
+                }
+            }
+            else if (key == "slowMs") result = result with { SlowMs = ConfigValues.Int(value, "faults.slowMs", 0, 600_000) };
+            else if (key == "paths")
+            {
+                var p = value is null ? DefaultPaths : ConfigValues.String(value, "faults.paths");
+                try { _ = new Regex(p, RegexOptions.CultureInvariant); }
+                catch (ArgumentException e) { throw new ConfigException($"faults.paths is not a valid regex: {e.Message}"); }
+                result = result with { Paths = p };
+            }
+            else if (key == "methods")
+            {
+                result = result with { Methods = ParseMethods(value) };
+            }
+            else throw new ConfigException($"unknown faults setting '{key}' (known: {string.Join(", ", Kinds)}, rates, slowMs, paths, methods)");
+        }
+        return result with { Rates = rates };
+    }
+
+    private static double Rate(string kind, JsonNode? value)
+    {
+        var r = ConfigValues.Number(value, $"faults.{kind}");
+        if (r < 0 || r > 1) throw new ConfigException($"faults.{kind} must be between 0 and 1");
+        return r;
+    }
+
+    private static IReadOnlyList<string> ParseMethods(JsonNode? value)
+    {
+        if (value is null) return [];
+        IEnumerable<string> items = value switch
+        {
+            JsonArray arr => arr.Select(n => ConfigValues.String(n, "faults.methods[]")),
+            JsonValue v when v.GetValueKind() == JsonValueKind.String =>
+                v.GetValue<string>().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            _ => throw new ConfigException("faults.methods must be an array of HTTP methods, a comma-separated string or null"),
+        };
+        return items.Select(m => m.ToUpperInvariant()).Distinct().ToArray();
+    }
+
+    public void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        foreach (var k in Kinds) w.WriteNumber(k, Rates.TryGetValue(k, out var r) ? r : 0);
+        w.WriteNumber("slowMs", SlowMs);
+        w.WriteString("paths", Paths);
+        w.WriteStartArray("methods");
+        foreach (var m in Methods) w.WriteStringValue(m);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>Runtime settings: every command-line option plus <c>faults</c>, <c>rateLimitPerSecond</c> and
+/// <c>protectBackupSnapshots</c>. Immutable; a PATCH produces a new instance that is swapped in atomically.</summary>
+public sealed record RuntimeConfig
+{
+    public int Seed { get; init; } = 42;
+    public int Volumes { get; init; }
+    public int LatencyMs { get; init; }
+    public int PageCap { get; init; } = 1000;
+    public double CreateSeconds { get; init; } = 2;
+    public double DeleteSeconds { get; init; } = 1;
+    public double RollbackSeconds { get; init; } = 2;
+    public double TokenLifetimeSeconds { get; init; } = 86400;
+    public double ClockSkewSeconds { get; init; }
+    public double RateLimitPerSecond { get; init; }
+    public bool ProtectBackupSnapshots { get; init; } = true;
+    public FaultConfig Faults { get; init; } = new();
+
+    /// <summary>Applies a JSON object of settings. <paramref name="startup"/> is true for the config file and
+    /// the command line, where <c>volumes</c> and <c>port</c> are also allowed.</summary>
+    public RuntimeConfig Merge(JsonObject patch, bool startup, Action<int>? port = null)
+    {
+        var c = this;
+        foreach (var (key, value) in patch)
+        {
+            c = key switch
+            {
+                "seed" => c with { Seed = ConfigValues.Int(value, key, int.MinValue, int.MaxValue) },
+                "volumes" when startup => c with { Volumes = ConfigValues.Int(value, key, 0, 1_000_000) },
+                "volumes" => throw new ConfigException("volumes can only be set at start-up (--volumes or the config file); use POST /__emulator/volumes to add volumes at run time"),
+                "port" when startup && port is not null => SetPort(c, value, port),
+                "port" => throw new ConfigException("port can only be set at start-up"),
+                "latencyMs" => c with { LatencyMs = ConfigValues.Int(value, key, 0, 600_000) },
+                "pageCap" => c with { PageCap = ConfigValues.Int(value, key, 1, 1_000_000) },
+                "createSeconds" => c with { CreateSeconds = ConfigValues.NonNegative(value, key) },
+                "deleteSeconds" => c with { DeleteSeconds = ConfigValues.NonNegative(value, key) },
+                "rollbackSeconds" => c with { RollbackSeconds = ConfigValues.NonNegative(value, key) },
+                "tokenLifetimeSeconds" => c with { TokenLifetimeSeconds = ConfigValues.Positive(value, key) },
+                "clockSkewSeconds" => c with { ClockSkewSeconds = ConfigValues.Number(value, key) },
+                "rateLimitPerSecond" => c with { RateLimitPerSecond = ConfigValues.NonNegative(value, key) },
+                "protectBackupSnapshots" => c with { ProtectBackupSnapshots = ConfigValues.Bool(value, key) },
+                "faults" => c with { Faults = c.Faults.Merge(value) },
+                _ => throw new ConfigException($"unknown setting '{key}'"),
+            };
+        }
+        return c;
+    }
+
+    private static RuntimeConfig SetPort(RuntimeConfig c, JsonNode? value, Action<int> port)
+    {
+        port(ConfigValues.Int(value, "port", 0, 65535));
+        return c;
+    }
+
+    public void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("seed", Seed);
+        w.WriteNumber("volumes", Volumes);
+        w.WriteNumber("latencyMs", LatencyMs);
+        w.WriteNumber("pageCap", PageCap);
+        w.WriteNumber("createSeconds", CreateSeconds);
+        w.WriteNumber("deleteSeconds", DeleteSeconds);
+        w.WriteNumber("rollbackSeconds", RollbackSeconds);
+        w.WriteNumber("tokenLifetimeSeconds", TokenLifetimeSeconds);
+        w.WriteNumber("clockSkewSeconds", ClockSkewSeconds);
+        w.WriteNumber("rateLimitPerSecond", RateLimitPerSecond);
+        w.WriteBoolean("protectBackupSnapshots", ProtectBackupSnapshots);
+        w.WritePropertyName("faults");
+        Faults.Write(w);
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>Typed reads of JSON config values with readable errors.</summary>
+internal static class ConfigValues
+{
+    public static double Number(JsonNode? v, string name)
+    {
+        if (v is JsonValue jv && jv.GetValueKind() == JsonValueKind.Number)
+        {
+            var d = jv.GetValue<double>();
+            if (double.IsFinite(d)) return d;
+        }
+        throw new ConfigException($"{name} must be a number");
+    }
+
+    public static double NonNegative(JsonNode? v, string name)
+    {
+        var d = Number(v, name);
+        return d >= 0 ? d : throw new ConfigException($"{name} must be >= 0");
+    }
+
+    public static double Positive(JsonNode? v, string name)
+    {
+        var d = Number(v, name);
+        return d > 0 ? d : throw new ConfigException($"{name} must be > 0");
+    }
+
+    public static int Int(JsonNode? v, string name, int min, int max)
+    {
+        var d = Number(v, name);
+        if (d != Math.Floor(d) || d < min || d > max)
+            throw new ConfigException($"{name} must be an integer between {min} and {max}");
+        return (int)d;
+    }
+
+    public static bool Bool(JsonNode? v, string name) =>
+        v is JsonValue jv && jv.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? jv.GetValue<bool>()
+            : throw new ConfigException($"{name} must be true or false");
+
+    public static string String(JsonNode? v, string name) =>
+        v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String
+            ? jv.GetValue<string>()
+            : throw new ConfigException($"{name} must be a string");
+}
+
+/// <summary>Command-line options, parsed by hand (see README for the table).</summary>
+public sealed class EmulatorOptions
+{
+    public int Port { get; set; }
+    public bool ExitOnStdinClose { get; set; }
+    public bool Help { get; set; }
+    public RuntimeConfig Config { get; set; } = new();
+
+    public const string Usage = """
+        Usage: dotnet EvsEmulator.dll [options]
+          --port N                    Port on 127.0.0.1 (0 = pick a free port; default 0)
+          --config FILE               JSON file with runtime settings (names as in PATCH /__emulator/config)
+          --seed N                    Seed for ids and faults (default 42)
+          --volumes N                 Extra generated volumes vol-0001... (default 0)
+          --latency-ms N              Delay added to every API response (default 0)
+          --page-cap N                Server-side maximum page size (default 1000)
+          --create-seconds S          Time a snapshot stays creating (default 2)
+          --delete-seconds S          Time a snapshot stays deleting (default 1)
+          --rollback-seconds S        Time a rollback takes (default 2)
+          --token-lifetime-seconds S  IAM token lifetime (default 86400)
+          --clock-skew-seconds S      Emulator clock offset from the machine clock (default 0)
+          --rate-limit-per-second N   Throttle API calls above N/s with 429 APIGW.0308 (default 0 = off)
+          --exit-on-stdin-close       Exit when stdin reaches end of file
+          --help                      Show this text
+        """;
+
+    // Option name → runtime-config key (numbers only).
+    private static readonly Dictionary<string, string> NumericOptions = new()
+    {
+        ["--seed"] = "seed",
+        ["--volumes"] = "volumes",
+        ["--latency-ms"] = "latencyMs",
+        ["--page-cap"] = "pageCap",
+        ["--create-seconds"] = "createSeconds",
+        ["--delete-seconds"] = "deleteSeconds",
+        ["--rollback-seconds"] = "rollbackSeconds",
+        ["--token-lifetime-seconds"] = "tokenLifetimeSeconds",
+        ["--clock-skew-seconds"] = "clockSkewSeconds",
+        ["--rate-limit-per-second"] = "rateLimitPerSecond",
+    };
+
+    public static EmulatorOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new EmulatorOptions();
+        string? configFile = null;
+        int? port = null;
+        var cli = new JsonObject();
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            var eq = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Value()
+            {
+                if (inline is not null) return inline;
+                if (i + 1 >= args.Count) throw new ConfigException($"{arg} needs a value");
+                return args[++i];
+            }
+
+            switch (arg)
+            {
+                case "--help" or "-h" or "-?":
+                    options.Help = true;
+                    break;
+                case "--exit-on-stdin-close":
+                    options.ExitOnStdinClose = true;
+                    break;
+                case "--config":
+                    configFile = Value();
+                    break;
+                case "--port":
+                    var p = Value();
+                    if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var pv) || pv > 65535)
+                        throw new ConfigException($"--port must be an integer between 0 and 65535, got '{p}'");
+                    port = pv;
+                    break;
+                default:
+                    if (!NumericOptions.TryGetValue(arg, out var key))
+                        throw new ConfigException($"unknown option '{arg}' (see --help)");
+                    var raw = Value();
+                    if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var num))
+                        throw new ConfigException($"{arg} must be a number, got '{raw}'");
+                    cli[key] = num;
+                    break;
+            }
+        }
+
+        var config = new RuntimeConfig();
+        if (configFile is not null)
+        {
+            JsonNode? fileNode;
+            try { fileNode = JsonNode.Parse(File.ReadAllText(configFile)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+            {
+                throw new ConfigException($"cannot read config file '{configFile}': {e.Message}");
+            }
+            if (fileNode is not JsonObject fileObj) throw new ConfigException($"config file '{configFile}' must hold a JSON object");
+            config = config.Merge(fileObj, startup: true, port: v => options.Port = v);
+        }
+        // The command line wins over the file.
+        options.Config = config.Merge(cli, startup: true);
+        if (port is not null) options.Port = port.Value;
+        return options;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using EvsEmulator.Http;
+using EvsEmulator.State;
+
+namespace EvsEmulator.Evs;
+
+/// <summary>Wire format of snapshots and disks, field names exactly as §2.1 / §3.3.</summary>
+public static class EvsJson
+{
+    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s, DateTime now, bool listForm)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", s.Id);
+        w.StringOrNull("name", s.Name);
+        w.StringOrNull("description", s.Description);
+        w.WriteString("status", s.Status);
+        w.WriteNumber("size", s.Size);
+        w.WriteString("created_at", Jsonw.EvsTime(s.CreatedAt));
+        w.TimeOrNull("updated_at", s.UpdatedAt);
+        w.WriteString("volume_id", s.VolumeId);
+        w.StringMap("metadata", s.Metadata);
+        w.WriteString("os-extended-snapshot-attributes:project_id", Identity.ProjectId);
+        w.WriteString("os-extended-snapshot-attributes:progress", s.Progress(now));
+        // service_type is part of the list model only (GO SnapshotList).
+        if (listForm) w.WriteString("service_type", "EVS");
+        w.WriteEndObject();
+    }
+
+    public static void WriteVolume(Utf8JsonWriter w, Volume v, string baseUrl)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", v.Id);
+        w.WriteStartArray("links");
+        w.WriteStartObject();
+        w.WriteString("href", $"{baseUrl}/v2/{Identity.ProjectId}/volumes/{v.Id}");
+        w.WriteString("rel", "self");
+        w.WriteEndObject();
+        w.WriteStartObject();
+        w.WriteString("href", $"{baseUrl}/{Identity.ProjectId}/volumes/{v.Id}");
+        w.WriteString("rel", "bookmark");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteString("name", v.Name);
+        w.WriteString("status", v.Status);
+        w.WriteStartArray("attachments");
+        foreach (var a in v.Attachments)
+        {
+            w.WriteStartObject();
+            w.WriteString("attached_at", Jsonw.EvsTime(a.AttachedAt));
+            w.WriteString("attachment_id", a.AttachmentId);
+            w.WriteString("device", a.Device);
+            w.StringOrNull("host_name", a.HostName);
+            w.WriteString("id", v.Id);
+            w.WriteString("server_id", a.ServerId);
+            w.WriteString("volume_id", v.Id);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("availability_zone", v.AvailabilityZone);
+        w.WriteString("os-vol-host-attr:host", $"pod01.{v.AvailabilityZone}#{v.VolumeType}");
+        w.WriteNull("source_volid");
+        w.WriteNull("snapshot_id");
+        w.StringOrNull("description", v.Description);
+        w.WriteString("created_at", Jsonw.EvsTime(v.CreatedAt));
+        w.TimeOrNull("updated_at", v.UpdatedAt);
+        w.WriteString("os-vol-tenant-attr:tenant_id", Identity.ProjectId);
+        w.WriteStartObject("volume_image_metadata");
+        if (v.Bootable)
+        {
+            w.WriteString("image_name", "EulerOS_2.5_64bit");
+            w.WriteString("__os_type", "Linux");
+        }
+        w.WriteEndObject();
+        w.WriteString("volume_type", v.VolumeType);
+        w.WriteNumber("size", v.Size);
+        w.WriteNull("consistencygroup_id");
+        w.WriteString("bootable", v.Bootable ? "true" : "false");
+        w.StringMap("metadata", v.Metadata);
+        w.WriteBoolean("encrypted", false);
+        w.WriteString("replication_status", "disabled");
+        w.WriteNull("os-volume-replication:extended_status");
+        w.WriteNull("os-vol-mig-status-attr:migstat");
+        w.WriteNull("os-vol-mig-status-attr:name_id");
+        w.WriteString("shareable", v.Multiattach ? "true" : "false");
+        w.WriteString("user_id", Identity.UserId);
+        w.WriteString("service_type", "EVS");
+        w.WriteBoolean("multiattach", v.Multiattach);
+        w.WriteNull("dedicated_storage_id");
+        w.WriteNull("dedicated_storage_name");
+        w.WriteStartObject("tags");
+        w.WriteEndObject();
+        w.WriteString("wwn", v.Wwn);
+        w.WriteString("enterprise_project_id", "0");
+        w.WriteEndObject();
+    }
+
+    /// <summary>A Cinder-style "next" link: the original filters, then limit and the marker (the last id).</summary>
+    public static void WriteNextLink(Utf8JsonWriter w, string propertyName, string baseUrl, string path, QueryParams query,
+        int limit, string lastId)
+    {
+        var parts = query.Pairs
+            .Where(p => p.Key is not ("limit" or "marker" or "offset"))
+            .Select(p => PercentCoding.Encode(p.Key) + "=" + PercentCoding.Encode(p.Value))
+            .Append("limit=" + limit)
+            .Append("marker=" + lastId);
+        w.WriteStartArray(propertyName);
+        w.WriteStartObject();
+        w.WriteString("href", $"{baseUrl}{path}?{string.Join('&', parts)}");
+        w.WriteString("rel", "next");
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+}

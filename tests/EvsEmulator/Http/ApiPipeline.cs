@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using EvsEmulator.Auth;
+using EvsEmulator.State;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace EvsEmulator.Http;
+
+/// <summary>The path of every API (non-admin) request: latency → rate limit → fault draw → pre-processing faults →
+/// body → route → auth → handler → post-processing faults → response. Every request is logged and counted.</summary>
+public sealed class ApiPipeline(EmulatorServer server)
+{
+    private const int MaxBodyBytes = 1024 * 1024;
+    public const string UnknownApiMessage = "The API does not exist or has not been published in the environment.";
+
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var config = server.Config;
+        var requestId = Guid.NewGuid().ToString("N");
+        var (rawPath, rawQuery) = RawTarget.Split(RawTargetOf(ctx));
+        var segments = RawTarget.Segments(rawPath);
+        var method = ctx.Request.Method;
+        var route = server.Router.Match(method, segments, out var routeValues);
+        var iam = route?.Kind is RouteKind.Public or RouteKind.Iam || rawPath.StartsWith("/v3/", StringComparison.Ordinal);
+        var entry = new RequestLogEntry
+        {
+            Time = server.Now,
+            RequestId = requestId,
+            Method = method,
+            Path = rawPath,
+            Query = rawQuery,
+            Route = route?.Name,
+        };
+
+        async Task Send(ApiResult result, byte[]? body = null)
+        {
+            entry.Status = result.Status;
+            entry.ErrorCode ??= result.ErrorCode;
+            var response = ctx.Response;
+            response.StatusCode = result.Status;
+            WriteCommonHeaders(ctx, requestId, server.Now);
+            if (iam) response.Headers["X-IAM-Trace-Id"] = Guid.NewGuid().ToString("N");
+            foreach (var (name, value) in result.Headers) response.Headers.Append(name, value);
+            body ??= result.Body;
+            if (result.ContentType is not null) response.ContentType = result.ContentType;
+            response.ContentLength = body.Length;
+            if (body.Length > 0) await response.Body.WriteAsync(body);
+        }
+
+        try
+        {
+            if (config.LatencyMs > 0) await Task.Delay(config.LatencyMs, ctx.RequestAborted);
+
+            if (!server.RateLimiter.TryAcquire(config.RateLimitPerSecond))
+            {
+                entry.RateLimited = true;
+                var limit = config.RateLimitPerSecond.ToString(CultureInfo.InvariantCulture);
+                await Send(ApiResult.GatewayError(429, "APIGW.0308",
+                    $"The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 second", requestId));
+                return;
+            }
+
+            var fault = server.Faults.Draw(config.Faults, method, rawPath);
+            entry.Fault = fault;
+            switch (fault)
+            {
+                case "reset_before":
+                    ctx.Abort();
+                    return;
+                case "503":
+                    await Send(ApiResult.EvsError(503, "EVS.5503", "Service unavailable."));
+                    return;
+                case "429":
+                    await Send(Throttled(requestId));
+                    return;
+                case "429_retry_after":
+                    await Send(Throttled(requestId).WithHeader("Retry-After", "1"));
+                    return;
+                case "slow":
+                    // Throws if the client goes away meanwhile: then nothing is processed.
+                    await Task.Delay(config.Faults.SlowMs, ctx.RequestAborted);
+                    break;
+            }
+
+            var body = await ReadBodyAsync(ctx.Request, ctx.RequestAborted);
+            var result = body is null
+                ? ApiResult.GatewayError(413, "APIGW.0201", "Request entity too large.", requestId)
+                : Process(ctx, route, routeValues, rawPath, rawQuery, body, requestId, entry);
+
+            switch (fault)
+            {
+                case "reset_after":
+                    // Processed and committed, but the client never learns the outcome.
+                    entry.Status = result.Status;
+                    entry.ErrorCode = result.ErrorCode;
+                    ctx.Abort();
+                    return;
+                case "504_after":
+                    entry.ErrorCode = result.ErrorCode ?? "committed:" + result.Status;
+                    await Send(ApiResult.GatewayError(504, "APIGW.0201", "Backend timeout.", requestId));
+                    return;
+                case "malformed":
+                    // The real status with the first half of the JSON: a complete HTTP response that will not parse.
+                    var truncated = result.Body.Length > 1 ? result.Body[..(result.Body.Length / 2)] : "{"u8.ToArray();
+                    await Send(new ApiResult(result.Status, truncated), truncated);
+                    return;
+            }
+            await Send(result);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            entry.ClientAborted = true;
+            entry.Status = 0;
+        }
+        catch (Exception e)
+        {
+            // Only the exception type and message: requests can carry credentials.
+            await Console.Error.WriteLineAsync($"EVS emulator: {e.GetType().Name} while handling {method} {rawPath}: {e.Message}");
+            entry.ErrorCode = "EVS.5500";
+            if (!ctx.Response.HasStarted)
+            {
+                try { await Send(ApiResult.EvsError(500, "EVS.5500", "Internal server error.")); }
+                catch (Exception) { /* connection gone */ }
+            }
+            else entry.Status = 500;
+        }
+        finally
+        {
+            entry.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            server.Stats.Record(entry);
+        }
+    }
+
+    private ApiResult Process(HttpContext ctx, ApiRoute? route, Dictionary<string, string> routeValues, string rawPath,
+        string rawQuery, byte[] body, string requestId, RequestLogEntry entry)
+    {
+        if (route is null) return ApiResult.GatewayError(404, "APIGW.0101", UnknownApiMessage, requestId);
+
+        var now = server.Now;
+        var store = server.Store;
+        var config = server.Config;
+        if (route.Kind != RouteKind.Public)
+        {
+            var auth = Authenticator.Authenticate(ctx.Request, rawPath, rawQuery, body, now, store, requestId);
+            entry.Auth = auth.Kind;
+            entry.AuthError = auth.AuthError;
+            entry.CanonicalRequest = auth.CanonicalRequest;
+            if (auth.Error is not null) return auth.Error;
+
+            if (route.Kind == RouteKind.Evs)
+            {
+                var projectId = routeValues["project_id"];
+                if (auth.Kind == "token")
+                {
+                    if (auth.TokenProjectId != projectId)
+                        return ApiResult.EvsError(400, "Common.0018", "Invalid token in the header");
+                }
+                // Gap (§10): the error for an AK/SK call to another project (path or X-Project-Id) is undocumented;
+                // the EVS code for a bad tenant id is used.
+                else if (projectId != Identity.ProjectId || (auth.HeaderProjectId is { } h && h != projectId))
+                    return ApiResult.EvsError(400, "EVS.0001", "invalid tenant id!");
+            }
+        }
+        else entry.Auth = "none";
+
+        var call = new ApiCall
+        {
+            Method = ctx.Request.Method,
+            RawPath = rawPath,
+            Query = QueryParams.Parse(rawQuery),
+            RouteValues = routeValues,
+            Body = body,
+            RequestId = requestId,
+            Headers = ctx.Request.Headers,
+            BaseUrl = "http://" + ctx.Request.Host.Value,
+            Config = config,
+            Store = store,
+            Stats = server.Stats,
+            Now = now,
+        };
+        try
+        {
+            return route.Handler(call);
+        }
+        catch (ApiException e)
+        {
+            return e.Result;
+        }
+    }
+
+    private static ApiResult Throttled(string requestId) =>
+        ApiResult.GatewayError(429, "APIGW.0308",
+            "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second", requestId);
+
+    /// <summary>X-Request-Id and a Date on the emulator's (possibly skewed) clock; set by the app, so they replace
+    /// the Date header Kestrel pre-fills.</summary>
+    public static void WriteCommonHeaders(HttpContext ctx, string requestId, DateTime now)
+    {
+        ctx.Response.Headers["X-Request-Id"] = requestId;
+        ctx.Response.Headers.Date = now.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The request target exactly as sent (origin-form), from which the signature is rebuilt.</summary>
+    private static string RawTargetOf(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw)) return ctx.Request.Path.Value + ctx.Request.QueryString.Value;
+        if (raw.StartsWith('/')) return raw;
+        // Absolute-form (proxy style) targets: keep the path and query as sent.
+        return Uri.TryCreate(raw, UriKind.Absolute, out var uri) ? uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped) : raw;
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength is > MaxBodyBytes) return null;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var ms = new MemoryStream();
+            int n;
+            while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
+            {
+                if (ms.Length + n > MaxBodyBytes) return null;
+                ms.Write(buffer, 0, n);
+            }
+            return ms.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text.Json;
+
+namespace EvsEmulator.Http;
+
+/// <summary>One API request as recorded in GET /__emulator/requests.</summary>
+public sealed class RequestLogEntry
+{
+    public required DateTime Time { get; init; }
+    public required string RequestId { get; init; }
+    public required string Method { get; init; }
+    public required string Path { get; init; }
+    public required string Query { get; init; }
+    public string? Route { get; set; }
+    /// <summary>Status sent, or the status processing produced when the connection was then reset
+    /// (reset_after); 0 when nothing was processed (reset_before, client gone).</summary>
+    public int Status { get; set; }
+    public string? Fault { get; set; }
+    public string Auth { get; set; } = "none";
+    public string? ErrorCode { get; set; }
+    public string? AuthError { get; set; }
+    /// <summary>The server's canonical request when an AK/SK signature did not match ('|' for newlines,
+    /// security-token values redacted), to debug client signers.</summary>
+    public string? CanonicalRequest { get; set; }
+    public bool ClientAborted { get; set; }
+    public bool RateLimited { get; set; }
+    public double DurationMs { get; set; }
+
+    public void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("time", Jsonw.IamTime(Time));
+        w.WriteString("requestId", RequestId);
+        w.WriteString("method", Method);
+        w.WriteString("path", Path);
+        w.WriteString("query", Query);
+        w.StringOrNull("route", Route);
+        w.WriteNumber("status", Status);
+        w.StringOrNull("fault", Fault);
+        w.WriteString("auth", Auth);
+        w.StringOrNull("errorCode", ErrorCode);
+        w.StringOrNull("authError", AuthError);
+        if (CanonicalRequest is not null) w.WriteString("canonicalRequest", CanonicalRequest);
+        w.WriteBoolean("clientAborted", ClientAborted);
+        w.WriteBoolean("rateLimited", RateLimited);
+        w.WriteNumber("durationMs", Math.Round(DurationMs, 3));
+        w.WriteEndObject();
+    }
+}
+
+/// <summary>The request log and the counters behind GET /__emulator/stats. Admin calls are never recorded.</summary>
+public sealed class RequestStats
+{
+    /// <summary>The log keeps the most recent entries only, so a long soak cannot exhaust memory.</summary>
+    public const int MaxEntries = 200_000;
+
+    private readonly object _gate = new();
+    private readonly Queue<RequestLogEntry> _entries = new();
+    private long _dropped;
+    private long _requests;
+    private long _snapshotsCreated;
+    private long _rateLimited;
+    private long _authFailures;
+    private long _clientAborted;
+    private readonly Dictionary<string, long> _byRoute = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, long> _byStatus = new();
+    private readonly Dictionary<string, long> _faults = FaultConfig.Kinds.ToDictionary(k => k, _ => 0L);
+
+    public void Record(RequestLogEntry e)
+    {
+        lock (_gate)
+        {
+            _entries.Enqueue(e);
+            if (_entries.Count > MaxEntries)
+            {
+                _entries.Dequeue();
+                _dropped++;
+            }
+            _requests++;
+            var route = e.Route ?? "(unmatched)";
+            _byRoute[route] = _byRoute.GetValueOrDefault(route) + 1;
+            _byStatus[e.Status] = _byStatus.GetValueOrDefault(e.Status) + 1;
+            if (e.Fault is not null) _faults[e.Fault] = _faults.GetValueOrDefault(e.Fault) + 1;
+            if (e.RateLimited) _rateLimited++;
+            if (e.AuthError is not null) _authFailures++;
+            if (e.ClientAborted) _clientAborted++;
+        }
+    }
+
+    public void SnapshotCreated()
+    {
+        lock (_gate) _snapshotsCreated++;
+    }
+
+    public int ClearLog()
+    {
+        lock (_gate)
+        {
+            var n = _entries.Count;
+            _entries.Clear();
+            _dropped = 0;
+            return n;
+        }
+    }
+
+    public void ClearCounters()
+    {
+        lock (_gate)
+        {
+            _requests = _snapshotsCreated = _rateLimited = _authFailures = _clientAborted = 0;
+            _byRoute.Clear();
+            _byStatus.Clear();
+            foreach (var k in FaultConfig.Kinds) _faults[k] = 0;
+        }
+    }
+
+    public void WriteLog(Utf8JsonWriter w, int? limit)
+    {
+        lock (_gate)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", _entries.Count);
+            w.WriteNumber("dropped", _dropped);
+            w.WriteStartArray("requests");
+            var skip = limit is { } l && l < _entries.Count ? _entries.Count - l : 0;
+            foreach (var e in _entries.Skip(skip)) e.Write(w);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+    }
+
+    public void WriteStats(Utf8JsonWriter w)
+    {
+        lock (_gate)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("requests", _requests);
+            w.WriteStartObject("byRoute");
+            foreach (var (k, v) in _byRoute.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
+            w.WriteEndObject();
+            w.WriteStartObject("byStatus");
+            foreach (var (k, v) in _byStatus.OrderBy(p => p.Key)) w.WriteNumber(k.ToString(), v);
+            w.WriteEndObject();
+            w.WriteStartObject("faults");
+            foreach (var k in FaultConfig.Kinds) w.WriteNumber(k, _faults[k]);
+            w.WriteEndObject();
+            w.WriteNumber("rateLimited", _rateLimited);
+            w.WriteNumber("authFailures", _authFailures);
+            w.WriteNumber("clientAborted", _clientAborted);
+            w.WriteNumber("snapshotsCreated", _snapshotsCreated);
+            w.WriteEndObject();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+# Dot-sourced by every end-to-end test file in BeforeAll: starts a private emulator on a free port, imports
+# the built module and offers small helpers. Each file stops its emulator in AfterAll.
+
+Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+Import-Module (Get-EvsModulePath) -Force
+
+function Start-TestEmulator {
+    param([string[]] $Arguments = @('--create-seconds', '0.5', '--delete-seconds', '0.3', '--rollback-seconds', '0.5'))
+    $script:Emulator = Start-EvsEmulator -Arguments $Arguments
+    $script:Info = $script:Emulator.Info
+    $script:Emulator
+}
+
+function New-TestCredential([string] $User, [string] $Secret) {
+    [pscredential]::new($User, (ConvertTo-SecureString $Secret -AsPlainText -Force))
+}
+
+function Connect-TestProject {
+    <# AK/SK connection to the test emulator; returns the context. #>
+    [CmdletBinding()]
+    param([hashtable] $Extra = @{})
+    $params = @{
+        Region      = 'cn-north-4'
+        Endpoint    = $script:Emulator.Url
+        IamEndpoint = $script:Emulator.Url
+        Credential  = (New-TestCredential $script:Info.accessKey $script:Info.secretKey)
+        ProjectId   = $script:Info.projectId
+        PassThru    = $true
+    }
+    foreach ($k in $Extra.Keys) { $params[$k] = $Extra[$k] }
+    Connect-EvsProject @params
+}
+
+function Reset-TestEmulator { $null = Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path reset -Method POST }
+
+function Set-TestEmulatorConfig([hashtable] $Config) { $null = Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path config -Method PATCH -Body $Config }
+
+function Clear-TestRequestLog { $null = Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path requests -Method DELETE }
+
+function Get-TestRequests { @((Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path 'requests').requests) }
+
+function Get-TestVolumeId([string] $Name) { $script:Info.volumeIds.$Name }
+
+function Get-TestSnapshots { @((Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path 'snapshots').snapshots) }
+
+function Stop-TestEmulator {
+    if ($script:Emulator) { Stop-EvsEmulator $script:Emulator }
+    Disconnect-EvsProject
+}
+
