@@ -22,7 +22,7 @@ namespace EvsSnapshot.Commands
 
         /// <summary>Snapshots to show again with their current state (e.g. from an earlier Get-EvsSnapshot).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
-        public SnapshotDetails[] InputObject { get; set; } = new SnapshotDetails[0];
+        public SnapshotDetails? InputObject { get; set; }
 
         /// <summary>Only snapshots of this disk; binds from piped disks, so Get-EvsVolume -Name db01 | Get-EvsSnapshot works.</summary>
         [Parameter(ParameterSetName = ListSet, ValueFromPipelineByPropertyName = true)]
@@ -70,10 +70,7 @@ namespace EvsSnapshot.Commands
                     foreach (var id in Id) Show(id);
                     return;
                 case ByObjectSet:
-                    foreach (var snapshot in InputObject)
-                    {
-                        if (snapshot != null) Show(snapshot.Id);
-                    }
+                    if (InputObject != null) Show(InputObject.Id);
                     return;
             }
 

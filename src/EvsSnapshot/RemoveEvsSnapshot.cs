@@ -7,7 +7,7 @@ namespace EvsSnapshot.Commands
     /// Deletes snapshots. Asks for confirmation unless -Force or -Confirm:$false; with -Wait returns only when
     /// every snapshot is gone. Snapshots made by disk backups are refused.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "EvsSnapshot", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [Cmdlet(VerbsCommon.Remove, "EvsSnapshot", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(void))]
     public sealed class RemoveEvsSnapshotCommand : SnapshotTargetCmdlet
     {

@@ -10,7 +10,7 @@ namespace EvsSnapshot.Commands
     /// is available and the disk is available (detached) or error_rollbacking; with -Wait returns when both
     /// are available again.
     /// </summary>
-    [Cmdlet(VerbsData.Restore, "EvsSnapshot", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [Cmdlet(VerbsData.Restore, "EvsSnapshot", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(VolumeDetails))]
     public sealed class RestoreEvsSnapshotCommand : SnapshotTargetCmdlet
     {

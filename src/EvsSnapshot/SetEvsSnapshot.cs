@@ -10,7 +10,7 @@ namespace EvsSnapshot.Commands
     /// Renames a snapshot, changes its description, and replaces, adds or removes metadata
     /// (through the Cinder metadata endpoints, so single keys change atomically).
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "EvsSnapshot", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.Set, "EvsSnapshot", DefaultParameterSetName = DefaultSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SnapshotDetails))]
     public sealed class SetEvsSnapshotCommand : SnapshotTargetCmdlet
     {

@@ -8,7 +8,7 @@ namespace EvsSnapshot.Commands
     /// with backoff and one progress bar. Fails at once for a snapshot in error/error_deleting; on timeout one
     /// error names every snapshot still pending with its last status.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "EvsSnapshot", DefaultParameterSetName = ByIdSet)]
+    [Cmdlet(VerbsLifecycle.Wait, "EvsSnapshot", DefaultParameterSetName = DefaultSet)]
     [OutputType(typeof(SnapshotDetails))]
     public sealed class WaitEvsSnapshotCommand : SnapshotTargetCmdlet
     {

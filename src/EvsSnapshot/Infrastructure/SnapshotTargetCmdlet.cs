@@ -10,32 +10,37 @@ namespace EvsSnapshot.Commands
     /// </summary>
     public abstract class SnapshotTargetCmdlet : EvsConcurrentCmdlet
     {
-        protected const string ByIdSet = "ById";
-        protected const string ByObjectSet = "ByObject";
+        protected const string DefaultSet = "Default";
 
-        /// <summary>Snapshot ids (UUIDs).</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>
+        /// Snapshot ids (UUIDs). Also bound by value from strings and by property name (Id, SnapshotId) from any
+        /// object, e.g. rows of Import-Csv.
+        /// </summary>
+        [Parameter(Position = 0, ParameterSetName = DefaultSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SnapshotId")]
         [ArgumentCompleter(typeof(SnapshotIdCompleter))]
-        public string[] Id { get; set; } = new string[0];
+        public string[]? Id { get; set; }
 
-        /// <summary>Snapshot objects, e.g. from Get-EvsSnapshot.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
-        public SnapshotDetails[] InputObject { get; set; } = new SnapshotDetails[0];
+        /// <summary>
+        /// A snapshot object, e.g. piped from Get-EvsSnapshot. Binds together with its Id; having the object lets
+        /// the cmdlet check its name without a request.
+        /// </summary>
+        [Parameter(ParameterSetName = DefaultSet, ValueFromPipeline = true)]
+        public SnapshotDetails? InputObject { get; set; }
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName == ByObjectSet)
+            if (InputObject != null)
             {
-                foreach (var snapshot in InputObject)
-                {
-                    if (snapshot != null) Accept(snapshot.Id, snapshot);
-                }
+                Accept(InputObject.Id, InputObject);
+                return;
             }
-            else
+            if (Id == null || Id.Length == 0)
             {
-                foreach (var id in Id) Accept(id, null);
+                WriteEvsError(new EvsValidationException("SnapshotIdMissing", nameof(Id), "Pass -Id, or pipe snapshots (Get-EvsSnapshot) or snapshot ids."), null);
+                return;
             }
+            foreach (var id in Id) Accept(id, null);
         }
 
         private void Accept(string id, SnapshotDetails? piped)

@@ -35,6 +35,17 @@ public sealed class ApiPipeline(EmulatorServer server)
             Route = route?.Name,
         };
 
+        // Recorded before the client can see the outcome (response written or connection aborted), so a test that
+        // reads /__emulator/requests right after its call always finds the entry.
+        var recorded = false;
+        void Record()
+        {
+            if (recorded) return;
+            recorded = true;
+            entry.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            server.Stats.Record(entry);
+        }
+
         async Task Send(ApiResult result, byte[]? body = null)
         {
             entry.Status = result.Status;
@@ -47,6 +58,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             body ??= result.Body;
             if (result.ContentType is not null) response.ContentType = result.ContentType;
             response.ContentLength = body.Length;
+            Record();
             if (body.Length > 0) await response.Body.WriteAsync(body);
         }
 
@@ -68,6 +80,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             switch (fault)
             {
                 case "reset_before":
+                    Record();
                     ctx.Abort();
                     return;
                 case "503":
@@ -96,6 +109,7 @@ public sealed class ApiPipeline(EmulatorServer server)
                     // Processed and committed, but the client never learns the outcome.
                     entry.Status = result.Status;
                     entry.ErrorCode = result.ErrorCode;
+                    Record();
                     ctx.Abort();
                     return;
                 case "504_after":
@@ -129,8 +143,7 @@ public sealed class ApiPipeline(EmulatorServer server)
         }
         finally
         {
-            entry.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            server.Stats.Record(entry);
+            Record();
         }
     }
 

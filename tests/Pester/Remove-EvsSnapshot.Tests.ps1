@@ -1,0 +1,116 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $null = Start-TestEmulator
+    $null = Connect-TestProject
+
+    function New-AvailableSnapshots([int] $Count = 1, [string] $Prefix = 'doomed-') {
+        $ids = (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ count = $Count; volumeId = (Get-TestVolumeId app01); namePrefix = $Prefix }).ids
+        Get-EvsSnapshot -Id $ids
+    }
+}
+
+AfterAll { Stop-TestEmulator }
+
+Describe 'Remove-EvsSnapshot' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'is ConfirmImpact High, so it asks by default' {
+        $attribute = (Get-Command Remove-EvsSnapshot).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+        $attribute.ConfirmImpact | Should -Be 'High'
+        $attribute.SupportsShouldProcess | Should -BeTrue
+    }
+
+    It 'deletes piped snapshots with -Confirm:$false (Get-EvsSnapshot | Remove-EvsSnapshot)' {
+        $doomed = New-AvailableSnapshots -Count 3
+        Clear-TestRequestLog
+        Get-EvsSnapshot -Name 'doomed-*' | Remove-EvsSnapshot -Confirm:$false
+        (Get-TestRequests | Where-Object method -EQ DELETE) | Should -HaveCount 3
+        Start-Sleep -Milliseconds 600
+        Get-TestSnapshots | Where-Object id -In $doomed.Id | Should -BeNullOrEmpty
+    }
+
+    It 'prunes by age the way runbooks do' {
+        $old = New-AvailableSnapshots -Count 2 -Prefix 'old-'
+        foreach ($s in $old) { $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($s.Id)" -Method PATCH -Body @{ createdAt = [datetime]::UtcNow.AddDays(-10).ToString('o') } }
+        $fresh = New-AvailableSnapshots -Count 2 -Prefix 'fresh-'
+        Get-EvsSnapshot -Status available | Where-Object CreatedAt -LT ([datetime]::UtcNow.AddDays(-7)) | Where-Object { -not $_.IsBackupSnapshot } |
+            Remove-EvsSnapshot -Confirm:$false -Wait -MaxPollInterval 0.3
+        $left = (Get-TestSnapshots).id
+        $old.Id | ForEach-Object { $_ | Should -Not -BeIn $left }
+        $fresh.Id | ForEach-Object { $_ | Should -BeIn $left }
+    }
+
+    It 'deletes with -Force without asking, and -WhatIf still wins over -Force' {
+        $doomed = New-AvailableSnapshots -Count 1
+        Remove-EvsSnapshot -Id $doomed.Id -Force -WhatIf
+        Get-TestRequests | Where-Object method -EQ DELETE | Should -BeNullOrEmpty
+        Remove-EvsSnapshot -Id $doomed.Id -Force
+        (Get-TestRequests | Where-Object method -EQ DELETE) | Should -HaveCount 1
+    }
+
+    It 'returns only when the snapshots are gone with -Wait' {
+        Set-TestEmulatorConfig @{ deleteSeconds = 1.5 }
+        $doomed = New-AvailableSnapshots -Count 4
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $doomed | Remove-EvsSnapshot -Force -Wait -MaxPollInterval 0.3
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 1.4
+        foreach ($s in $doomed) {
+            $null = Get-EvsSnapshot -Id $s.Id -ErrorVariable gone -ErrorAction SilentlyContinue
+            $gone[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNotFound,*'
+        }
+    }
+
+    It 'gives EVS.1047 as a clear non-terminating error for a snapshot that is not available, and deletes the rest' {
+        Set-TestEmulatorConfig @{ createSeconds = 60 }
+        $creating = New-EvsSnapshot -VolumeId (Get-TestVolumeId scratch01) -Name still-creating
+        $ok = New-AvailableSnapshots -Count 2
+        Clear-TestRequestLog
+        @($ok[0], $creating, $ok[1]) | Remove-EvsSnapshot -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNotDeletable,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $failures[0].Exception.ErrorCode | Should -Be 'EVS.1047'
+        $failures[0].TargetObject | Should -Be $creating.Id
+        $failures[0].ErrorDetails.RecommendedAction | Should -Match 'Wait-EvsSnapshot'
+        (Get-TestRequests | Where-Object { $_.method -eq 'DELETE' -and $_.status -eq 202 }) | Should -HaveCount 2
+    }
+
+    It 'reports error_deleting (EVS.2019) for that snapshot' {
+        $stuck = New-AvailableSnapshots -Count 1
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($stuck.Id)" -Method PATCH -Body @{ status = 'error_deleting' }
+        Remove-EvsSnapshot -Id $stuck.Id -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotErrorDeleting,*'
+        $failures[0].Exception.ErrorCode | Should -Be 'EVS.2019'
+    }
+
+    It 'fails the wait at once when the deletion ends in error_deleting' {
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "volumes/$(Get-TestVolumeId app01)" -Method PATCH -Body @{ behavior = @{ snapshotDelete = 'error' } }
+        Set-TestEmulatorConfig @{ deleteSeconds = 0.5 }
+        $doomed = New-AvailableSnapshots -Count 1
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $doomed | Remove-EvsSnapshot -Force -Wait -Timeout 60 -MaxPollInterval 0.3 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotFailed,*'
+        $failures[0].Exception.Message | Should -Match 'error_deleting'
+    }
+
+    It 'refuses a backup''s snapshot before deleting it' {
+        $backup = Get-EvsSnapshot -Name 'autobk_snapshot_*'
+        Clear-TestRequestLog
+        $backup | Remove-EvsSnapshot -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupSnapshotProtected,*'
+        Get-TestRequests | Should -BeNullOrEmpty
+        Remove-EvsSnapshot -Id $backup.Id -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupSnapshotProtected,*'
+        Get-TestRequests | Where-Object method -EQ DELETE | Should -BeNullOrEmpty
+    }
+
+    It 'reports an unknown id as SnapshotNotFound and a malformed one as InvalidSnapshotId' {
+        Remove-EvsSnapshot -Id '33333333-4444-4555-8666-777777777777', 'x/../y' -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        @($failures.FullyQualifiedErrorId | ForEach-Object { $_.Split(',')[0] } | Sort-Object) | Should -Be @('InvalidSnapshotId', 'SnapshotNotFound')
+        Get-TestRequests | Where-Object method -EQ DELETE | Should -BeNullOrEmpty
+    }
+}
