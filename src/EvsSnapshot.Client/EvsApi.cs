@@ -120,6 +120,9 @@ namespace EvsSnapshot.Client
                 Idempotent = true, // issuing a second token is harmless (§6.1: a new token does not invalidate the old one)
                 Operation = $"get an IAM token for user '{userName}'",
             };
+            // Renewal runs inside the auth step of a request that already holds a concurrency-gate slot: the token
+            // request must not wait for a slot of its own, or a full gate (-ThrottleLimit 1) deadlocks.
+            if (call.Gate != null) call = new CallOptions(call.Trace, call.CancellationToken);
             DateTime sentAt = DateTime.UtcNow;
             return await Transport.SendAsync(request, response =>
             {
@@ -222,46 +225,66 @@ namespace EvsSnapshot.Client
             };
             var request = Evs(HttpMethod.Post, $"create a snapshot of volume {volumeId}", "cloudsnapshots");
             request.Body = JsonSerializer.SerializeToUtf8Bytes(body, WireJson.Default.CreateSnapshotRequest);
-            request.Idempotent = false;
 
+            return await SendCheckedAsync(request, ParseSnapshotEnvelope, async () =>
+            {
+                var existing = await FindByClientTokenAsync(volumeId, clientToken, call).ConfigureAwait(false);
+                if (existing != null)
+                {
+                    call.Trace.Verbose($"The snapshot was created after all: {existing.Id} carries client token {clientToken}; not sending the create again.");
+                }
+                else
+                {
+                    call.Trace.Verbose($"No snapshot of volume {volumeId} carries client token {clientToken}: the create did not happen.");
+                }
+                return (existing != null, existing!);
+            }, (failure, checkFailure) => new EvsException(EvsErrorKind.OutcomeUnknown, "CreateOutcomeUnknown",
+                $"Creating a snapshot of volume {volumeId} failed ambiguously ({failure.Message}) and checking whether it was created failed too ({checkFailure.Message}). "
+                + $"A snapshot may exist with metadata {InputValidator.ClientTokenMetadataKey} = {clientToken}.", failure)
+            {
+                Target = volumeId,
+                RecommendedAction = $"Run Get-EvsSnapshot -VolumeId {volumeId} and look for that metadata before creating again.",
+            }, call).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Sends a request that must take effect once although the API has no idempotency key: a second create makes
+        /// a second snapshot; a second delete or rollback meets a 400 that hides the first one's success. After an
+        /// ambiguous failure (the request may have been carried out), waits the backoff, then asks
+        /// <paramref name="check"/> whether it happened; only if not is it sent again, within the same retry budget.
+        /// </summary>
+        private async Task<T> SendCheckedAsync<T>(ApiRequest request, Func<ApiResponse, T> parse, Func<Task<(bool done, T result)>> check,
+            Func<EvsException, EvsException, EvsException> outcomeUnknown, CallOptions call)
+        {
+            request.Idempotent = false;
             var state = new RetryState();
             while (true)
             {
                 try
                 {
-                    return await Transport.SendAsync(request, ParseSnapshotEnvelope, call, state).ConfigureAwait(false);
+                    return await Transport.SendAsync(request, parse, call, state).ConfigureAwait(false);
                 }
                 catch (AmbiguousOutcomeException ambiguous)
                 {
-                    call.Trace.Verbose($"Creating a snapshot of volume {volumeId} may or may not have succeeded ({ambiguous.Failure.Message}). "
-                                       + $"Checking for a snapshot with client token {clientToken} before sending it again.");
+                    call.Trace.Verbose($"{Capitalized(request.Operation)} may or may not have happened ({ambiguous.Failure.Message}). Checking before sending it again.");
                     // Wait first: a server that is slow to commit gets the backoff's time before we look.
                     var delay = await Transport.WaitBeforeRetryAsync(request, ambiguous.Failure, false, null, state, call).ConfigureAwait(false);
-                    SnapshotDetails? existing;
+                    (bool done, T result) outcome;
                     try
                     {
-                        existing = await FindByClientTokenAsync(volumeId, clientToken, call).ConfigureAwait(false);
+                        outcome = await check().ConfigureAwait(false);
                     }
-                    catch (EvsException lookupFailure)
+                    catch (EvsException checkFailure)
                     {
-                        throw new EvsException(EvsErrorKind.OutcomeUnknown, "CreateOutcomeUnknown",
-                            $"Creating a snapshot of volume {volumeId} failed ambiguously ({ambiguous.Failure.Message}) and checking whether it was created failed too ({lookupFailure.Message}). "
-                            + $"A snapshot may exist with metadata {InputValidator.ClientTokenMetadataKey} = {clientToken}.", ambiguous.Failure)
-                        {
-                            Target = volumeId,
-                            RecommendedAction = $"Run Get-EvsSnapshot -VolumeId {volumeId} and look for that metadata before creating again.",
-                        };
+                        throw outcomeUnknown(ambiguous.Failure, checkFailure);
                     }
-                    if (existing != null)
-                    {
-                        call.Trace.Verbose($"The snapshot was created after all: {existing.Id} carries client token {clientToken}; not sending the create again.");
-                        return existing;
-                    }
-                    if (delay == null) throw ambiguous.Failure; // budget spent, and we know nothing was created
-                    call.Trace.Verbose($"No snapshot of volume {volumeId} carries client token {clientToken}: the create did not happen; sending it again.");
+                    if (outcome.done) return outcome.result;
+                    if (delay == null) throw ambiguous.Failure; // budget spent, and we know it did not happen
                 }
             }
         }
+
+        private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
 
         /// <summary>The snapshot of a volume whose metadata carries the client token, if any.</summary>
         internal async Task<SnapshotDetails?> FindByClientTokenAsync(string volumeId, string clientToken, CallOptions call)
@@ -290,48 +313,52 @@ namespace EvsSnapshot.Client
         }
 
         /// <summary>
-        /// <c>DELETE cloudsnapshots/{id}</c>. A delete that is sent twice (our retry after a lost answer, or the HTTP
-        /// stack's own resend on a dropped connection) meets EVS.1047 or 404 the second time although the first one
-        /// worked; so on those answers the snapshot is looked at, and "deleting" or "gone" count as done.
+        /// <c>DELETE cloudsnapshots/{id}</c>. Sent once in effect: after a lost answer the snapshot is looked at, and
+        /// "deleting" or "gone" means the first attempt worked. A repeat that meets EVS.1047 (the HTTP stack may
+        /// resend a request on a dropped connection by itself) is checked the same way.
         /// </summary>
         public async Task DeleteSnapshotAsync(string snapshotId, CallOptions call)
         {
             snapshotId = InputValidator.SnapshotId(snapshotId);
             var request = Evs(HttpMethod.Delete, $"delete snapshot {snapshotId}", "cloudsnapshots", snapshotId);
-            var state = new RetryState();
             try
             {
-                await Transport.SendAsync(request, r => true, call, state).ConfigureAwait(false);
+                await SendCheckedAsync(request, r => true, async () =>
+                {
+                    bool done = await IsDeletingOrGoneAsync(snapshotId, call).ConfigureAwait(false);
+                    return (done, true);
+                }, (failure, checkFailure) => new EvsException(EvsErrorKind.OutcomeUnknown, "DeleteOutcomeUnknown",
+                    $"Deleting snapshot {snapshotId} failed ambiguously ({failure.Message}) and checking its state failed too ({checkFailure.Message}).", failure)
+                {
+                    Target = snapshotId,
+                    RecommendedAction = $"Run Get-EvsSnapshot -Id {snapshotId} to see whether it is being deleted.",
+                }, call).ConfigureAwait(false);
             }
-            catch (EvsApiException ex) when (ex.ErrorCode == "EVS.1047" || (ex.StatusCode == 404 && state.Attempts > 1))
+            catch (EvsApiException ex) when (ex.ErrorCode == "EVS.1047")
             {
-                if (ex.StatusCode == 404)
-                {
-                    call.Trace.Verbose($"Snapshot {snapshotId} is gone: an earlier attempt of this delete went through.");
-                    return;
-                }
-                SnapshotDetails current;
-                try
-                {
-                    current = await GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
-                }
-                catch (EvsApiException gone) when (gone.StatusCode == 404)
-                {
-                    call.Trace.Verbose($"Snapshot {snapshotId} is gone already.");
-                    return;
-                }
-                if (current.Status == SnapshotStatus.Deleting)
-                {
-                    call.Trace.Verbose($"Snapshot {snapshotId} is already being deleted.");
-                    return;
-                }
-                throw;
+                if (!await IsDeletingOrGoneAsync(snapshotId, call).ConfigureAwait(false)) throw;
+            }
+        }
+
+        private async Task<bool> IsDeletingOrGoneAsync(string snapshotId, CallOptions call)
+        {
+            try
+            {
+                var current = await GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
+                if (current.Status != SnapshotStatus.Deleting) return false;
+                call.Trace.Verbose($"Snapshot {snapshotId} is being deleted: the delete went through.");
+                return true;
+            }
+            catch (EvsApiException gone) when (gone.StatusCode == 404)
+            {
+                call.Trace.Verbose($"Snapshot {snapshotId} is gone: the delete went through.");
+                return true;
             }
         }
 
         /// <summary>
-        /// <c>POST cloudsnapshots/{id}/rollback</c>. Retried like a read: if an earlier attempt went through, the
-        /// repeat meets a 400 while both are "rollbacking", which is recognised as the rollback we asked for.
+        /// <c>POST cloudsnapshots/{id}/rollback</c>. Sent once in effect: after a lost answer (or a repeat that meets a
+        /// 400), a snapshot that is "rollbacking" shows the rollback is under way.
         /// </summary>
         public async Task RollbackSnapshotAsync(string snapshotId, string volumeId, string? volumeName, CallOptions call)
         {
@@ -340,18 +367,28 @@ namespace EvsSnapshot.Client
             var body = new RollbackRequest { Rollback = new RollbackOption { VolumeId = volumeId, Name = volumeName } };
             var request = Evs(HttpMethod.Post, $"roll back volume {volumeId} to snapshot {snapshotId}", "cloudsnapshots", snapshotId, "rollback");
             request.Body = JsonSerializer.SerializeToUtf8Bytes(body, WireJson.Default.RollbackRequest);
-            request.Idempotent = true;
-            var state = new RetryState();
             try
             {
-                await Transport.SendAsync(request, r => true, call, state).ConfigureAwait(false);
+                await SendCheckedAsync(request, r => true, async () => (await IsRollingBackAsync(snapshotId, call).ConfigureAwait(false), true),
+                    (failure, checkFailure) => new EvsException(EvsErrorKind.OutcomeUnknown, "RollbackOutcomeUnknown",
+                        $"Rolling volume {volumeId} back to snapshot {snapshotId} failed ambiguously ({failure.Message}) and checking the snapshot failed too ({checkFailure.Message}).", failure)
+                    {
+                        Target = snapshotId,
+                        RecommendedAction = $"Run Get-EvsVolume -Id {volumeId} to see whether it is rollbacking.",
+                    }, call).ConfigureAwait(false);
             }
-            catch (EvsApiException ex) when (ex.StatusCode == 400 && state.Attempts > 1)
+            catch (EvsApiException ex) when (ex.StatusCode == 400)
             {
-                var snapshot = await GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
-                if (snapshot.Status != SnapshotStatus.Rollbacking) throw;
-                call.Trace.Verbose($"Snapshot {snapshotId} is already rolling back: an earlier attempt of this rollback went through.");
+                if (!await IsRollingBackAsync(snapshotId, call).ConfigureAwait(false)) throw;
             }
+        }
+
+        private async Task<bool> IsRollingBackAsync(string snapshotId, CallOptions call)
+        {
+            var snapshot = await GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
+            if (snapshot.Status != SnapshotStatus.Rollbacking) return false;
+            call.Trace.Verbose($"Snapshot {snapshotId} is rolling back: the rollback went through.");
+            return true;
         }
 
         // ---------------------------------------------------------------- metadata (Cinder endpoints, §2.2)

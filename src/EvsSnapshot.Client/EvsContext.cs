@@ -155,24 +155,41 @@ namespace EvsSnapshot
             switch (options.AuthType)
             {
                 case EvsAuthType.AkSk:
-                    if (string.IsNullOrEmpty(options.AccessKey) || string.IsNullOrEmpty(options.SecretKey))
-                        throw new EvsValidationException("CredentialMissing", "AccessKey", "Both an access key and a secret key are needed for AK/SK authentication.");
+                    RequireCredential(options.AccessKey, "AccessKey", "access key");
+                    RequireCredential(options.SecretKey, "SecretKey", "secret key");
+                    if (options.SecurityToken != null) RequireCredential(options.SecurityToken, "SecurityToken", "security token");
                     redactor.Add(options.SecretKey);
                     redactor.Add(options.SecurityToken);
                     return new AkSkAuthProvider(options.AccessKey!, options.SecretKey!, options.SecurityToken, new SigningClock(), () => api.ProjectId);
                 case EvsAuthType.Token:
-                    if (string.IsNullOrEmpty(options.Token))
-                        throw new EvsValidationException("CredentialMissing", "Token", "The token is empty.");
+                    RequireCredential(options.Token, "Token", "token");
                     redactor.Add(options.Token);
                     return new StaticTokenAuthProvider(options.Token!);
                 case EvsAuthType.Password:
-                    if (string.IsNullOrEmpty(options.UserName) || string.IsNullOrEmpty(options.DomainName) || string.IsNullOrEmpty(options.Password))
-                        throw new EvsValidationException("CredentialMissing", "UserName", "IAM password authentication needs a user name, an account (domain) name and a password.");
+                    RequireCredential(options.UserName, "UserName", "user name");
+                    RequireCredential(options.DomainName, "DomainName", "account (domain) name");
+                    if (string.IsNullOrEmpty(options.Password))
+                        throw new EvsValidationException("CredentialMissing", "Password", "The password is empty.");
                     redactor.Add(options.Password);
                     string user = options.UserName!, domain = options.DomainName!, secret = options.Password!;
                     return new PasswordAuthProvider(user, domain, c => api.FetchPasswordTokenAsync(user, domain, secret, api.ProjectId, c));
                 default:
                     throw new ArgumentOutOfRangeException(nameof(options));
+            }
+        }
+
+        /// <summary>Credentials go into headers: they must be non-blank and free of whitespace and control characters.</summary>
+        private static void RequireCredential(string? value, string parameterName, string what)
+        {
+            if (value == null || value.Trim().Length == 0)
+                throw new EvsValidationException("CredentialMissing", parameterName, $"The {what} is empty or blank.");
+            foreach (char c in value)
+            {
+                if (char.IsControl(c) || (char.IsWhiteSpace(c) && parameterName != "UserName" && parameterName != "DomainName"))
+                {
+                    // Never echo the value: it may be a secret.
+                    throw new EvsValidationException("InvalidCredential", parameterName, $"The {what} contains whitespace or a control character.");
+                }
             }
         }
 

@@ -158,7 +158,7 @@ namespace EvsSnapshot.Commands
             }
 
             EvsSession.Current = context;
-            WriteVerbose($"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}) through {context.Endpoint}.");
+            Streams.Verbose(this, $"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}) through {context.Endpoint}.");
             if (PassThru.IsPresent) WriteObject(context);
         }
 
@@ -211,7 +211,7 @@ namespace EvsSnapshot.Commands
                     options.SecretKey = sk;
                     string? securityToken = Environment.GetEnvironmentVariable(SecurityTokenVariable);
                     options.SecurityToken = string.IsNullOrEmpty(securityToken) ? null : securityToken;
-                    WriteVerbose($"Using AK/SK from the {AccessKeyVariable}/{SecretKeyVariable} environment variables.");
+                    Streams.Verbose(this, $"Using AK/SK from the {AccessKeyVariable}/{SecretKeyVariable} environment variables.");
                     break;
             }
         }
@@ -226,11 +226,11 @@ namespace EvsSnapshot.Commands
             public void Debug(string message) => _messages.Enqueue((1, message));
             public void Warning(string message) => _messages.Enqueue((2, message));
 
-            public void WriteTo(Cmdlet cmdlet)
+            public void WriteTo(PSCmdlet cmdlet)
             {
                 while (_messages.TryDequeue(out var m))
                 {
-                    if (m.kind == 0) cmdlet.WriteVerbose(m.text);
+                    if (m.kind == 0) Streams.Verbose(cmdlet, m.text);
                     else if (m.kind == 1) cmdlet.WriteDebug(m.text);
                     else cmdlet.WriteWarning(m.text);
                 }

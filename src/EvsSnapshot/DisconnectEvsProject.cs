@@ -15,11 +15,11 @@ namespace EvsSnapshot.Commands
             var current = EvsSession.Current;
             if (current == null)
             {
-                WriteVerbose("There is no current EVS context; nothing to disconnect.");
+                Streams.Verbose(this, "There is no current EVS context; nothing to disconnect.");
                 return;
             }
             EvsSession.Current = null;
-            WriteVerbose($"Disconnected from project {current.ProjectId} in {current.Region}.");
+            Streams.Verbose(this, $"Disconnected from project {current.ProjectId} in {current.Region}.");
         }
     }
 }

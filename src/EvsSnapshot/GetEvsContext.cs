@@ -11,7 +11,7 @@ namespace EvsSnapshot.Commands
         {
             var current = EvsSession.Current;
             if (current != null) WriteObject(current);
-            else WriteVerbose("There is no current EVS context. Run Connect-EvsProject.");
+            else Streams.Verbose(this, "There is no current EVS context. Run Connect-EvsProject.");
         }
     }
 }

@@ -45,7 +45,7 @@ namespace EvsSnapshot.Commands
             if (Wait.IsPresent)
             {
                 StartWaiting(WaitOptionsFrom(Timeout, MaxPollInterval, deleted: true), "Waiting for snapshots to be deleted",
-                    (id, _) => WriteVerbose($"Snapshot {id} is gone."));
+                    (id, _) => Streams.Verbose(this, $"Snapshot {id} is gone."));
             }
         }
 

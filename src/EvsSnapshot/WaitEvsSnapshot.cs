@@ -39,7 +39,9 @@ namespace EvsSnapshot.Commands
                 {
                     throw new EvsValidationException("ConflictingParameters", nameof(Status), "Use either -Status or -Deleted, not both.");
                 }
-                if (Array.IndexOf(SnapshotStatus.All, Status) < 0)
+                string? known = Array.Find(SnapshotStatus.All, s => string.Equals(s, Status, StringComparison.OrdinalIgnoreCase));
+                if (known != null) Status = known;
+                else
                 {
                     throw new EvsValidationException("InvalidStatus", nameof(Status),
                         $"'{Validation.InputValidator.Printable(Status)}' is not a snapshot status; use one of {string.Join(", ", SnapshotStatus.All)}.", Status);
@@ -56,7 +58,7 @@ namespace EvsSnapshot.Commands
                 (id, snapshot) =>
                 {
                     if (snapshot != null) WriteObject(snapshot);
-                    else WriteVerbose($"Snapshot {id} is gone.");
+                    else Streams.Verbose(this, $"Snapshot {id} is gone.");
                 });
         }
 

@@ -193,10 +193,10 @@ public class AuthTests
     [Fact]
     public async Task ExpiredToken_IsTokenExpires()
     {
-        await using var emu = await Emu.StartAsync("--token-lifetime-seconds", "0.3");
+        await using var emu = await Emu.StartAsync("--token-lifetime-seconds", "1");
         var token = await emu.IssueTokenAsync();
         Assert.Equal(200, (await emu.GetAsync(emu.Evs + "/cloudvolumes/detail", Cred.WithToken(token))).Code);
-        await Task.Delay(400);
+        await Task.Delay(1100);
         var r = await emu.GetAsync(emu.Evs + "/cloudvolumes/detail", Cred.WithToken(token));
         Assert.Equal(401, r.Code);
         Assert.Matches(@"^Incorrect IAM authentication information: token expires, expires_at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$",

@@ -107,8 +107,12 @@ public class FaultTests
         await emu.PatchConfigAsync("{\"faults\":{\"504_after\":1}}");
         var r = await emu.SendAsync(HttpMethod.Post, emu.Evs + "/cloudsnapshots", CreateBody(emu));
         Assert.Equal(504, r.Code);
-        Assert.NotNull(r.Json["error_code"]);
+        Assert.Equal("APIGW.0201", r.Json["error_code"]!.GetValue<string>());
+        Assert.Equal(r.Header("X-Request-Id"), r.Json["request_id"]!.GetValue<string>());
         Assert.Equal(5, await StoredSnapshots(emu));
+        var entry = await LastLog(emu);
+        Assert.Equal(504, entry["status"]!.GetValue<int>());
+        Assert.Equal(202, entry["processedStatus"]!.GetValue<int>());
     }
 
     [Fact]

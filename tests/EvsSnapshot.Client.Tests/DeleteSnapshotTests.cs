@@ -3,63 +3,167 @@ using EvsSnapshot.Client.Tests.Infrastructure;
 
 namespace EvsSnapshot.Client.Tests;
 
-/// <summary>A repeated delete / rollback / metadata-key delete meets "not deletable" or 404 although the first one worked.</summary>
+/// <summary>
+/// Delete and rollback must take effect once although a repeat meets "not deletable" / 400 or 404. The server here
+/// is stateful (a DELETE that is carried out moves the snapshot to "deleting"), so the tests check outcomes, not one
+/// exact request sequence.
+/// </summary>
 public class DeleteSnapshotTests
 {
     private static string NotDeletable => Respond.Error("EVS.1047", "snapshot status must be available or error when delete snapshot!");
     private static string NotFound => Respond.Error("EVS.5404", "Resource(Volume, Snapshot, Backup .etc) cound not be found.");
 
-    private static HttpResponseMessage SnapshotIn(string status, IDictionary<string, string>? metadata = null) =>
-        Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, status, metadata: metadata)));
+    /// <summary>One snapshot; faults are applied to the next DELETE / rollback POST, after or before it is carried out.</summary>
+    private sealed class SnapshotServer
+    {
+        public string? Status; // null: gone
+        public int Committed;
+        public readonly Queue<string> Faults = new(); // "reset-after", "503-after", "reset-before", "refused"
+        public Func<RecordedRequest, HttpResponseMessage?>? GetOverride;
+
+        public SnapshotServer(string? status) { Status = status; }
+
+        public Task<HttpResponseMessage> Handle(RecordedRequest r, CancellationToken ct)
+        {
+            lock (this)
+            {
+                bool isRollback = r.Method == HttpMethod.Post && r.Uri.AbsolutePath.EndsWith("/rollback");
+                if (r.Method == HttpMethod.Get)
+                {
+                    var over = GetOverride?.Invoke(r);
+                    if (over != null) return Task.FromResult(over);
+                    return Task.FromResult(Status == null
+                        ? Respond.Json(HttpStatusCode.NotFound, NotFound)
+                        : Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, Status))));
+                }
+                if (r.Method != HttpMethod.Delete && !isRollback) throw new InvalidOperationException("unexpected " + r);
+
+                string fault = Faults.Count > 0 ? Faults.Dequeue() : "none";
+                if (fault == "refused") return Task.FromException<HttpResponseMessage>(Respond.Refused());
+                if (fault == "reset-before") return Task.FromException<HttpResponseMessage>(Respond.Reset());
+
+                HttpResponseMessage answer;
+                if (Status == null) answer = Respond.Json(HttpStatusCode.NotFound, NotFound);
+                else if (r.Method == HttpMethod.Delete && Status is not ("available" or "error")) answer = Respond.Json(HttpStatusCode.BadRequest, NotDeletable);
+                else if (isRollback && Status != "available") answer = Respond.Json(HttpStatusCode.BadRequest, Respond.Error("EVS.5400", "snapshot status must be available"));
+                else
+                {
+                    Status = isRollback ? "rollbacking" : "deleting";
+                    Committed++;
+                    answer = isRollback
+                        ? Respond.Json(HttpStatusCode.Accepted, "{\"rollback\":{\"volume_id\":\"" + Ids.Volume + "\"}}")
+                        : Respond.Json(HttpStatusCode.Accepted, null);
+                }
+                if (fault == "reset-after") return Task.FromException<HttpResponseMessage>(Respond.Reset());
+                if (fault == "503-after") return Task.FromResult(Respond.Json(HttpStatusCode.ServiceUnavailable, null));
+                return Task.FromResult(answer);
+            }
+        }
+    }
+
+    private static async Task<(EvsContext, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
+    {
+        var handler = new FakeHandler { Fallback = server.Handle };
+        return (await Contexts.AkSkAsync(handler, trace), handler);
+    }
+
+    private static int Count(FakeHandler h, HttpMethod m) => h.Requests.Count(r => r.Method == m);
 
     [Fact]
     public async Task Delete_Accepted()
     {
-        var handler = new FakeHandler().Then(HttpStatusCode.Accepted, null);
-        using var ctx = await Contexts.AkSkAsync(handler);
+        var server = new SnapshotServer("available");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
         await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
         var sent = Assert.Single(handler.Requests);
         Assert.Equal(HttpMethod.Delete, sent.Method);
         Assert.Equal($"/v2/{Ids.Project}/cloudsnapshots/{Ids.Snapshot}", sent.Uri.AbsolutePath);
         Assert.False(sent.HasContent);
+        Assert.Equal(1, server.Committed);
     }
 
-    [Fact]
-    public async Task ResetThenNotDeletable_SnapshotDeleting_IsSuccess()
+    [Theory]
+    [InlineData("reset-after")]
+    [InlineData("503-after")]
+    public async Task CarriedOutButAnswerLost_IsSuccess_DeletedOnce(string fault)
     {
         var trace = new RecordingTrace();
-        var handler = new FakeHandler()
-            .Then(Respond.ResetResponder)
-            .Then(HttpStatusCode.BadRequest, NotDeletable)
-            .Then(_ => SnapshotIn("deleting"));
-        using var ctx = await Contexts.AkSkAsync(handler, trace);
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue(fault);
+        var (ctx, handler) = await Connect(server, trace);
+        using var _ = ctx;
 
         await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
 
-        Assert.Equal(new[] { "DELETE", "DELETE", "GET" }, handler.Requests.Select(r => r.Method.Method));
-        Assert.Contains(trace.VerboseLines, l => l.Contains("already being deleted"));
+        Assert.Equal(1, server.Committed);
+        Assert.Equal("deleting", server.Status);
+        Assert.True(Count(handler, HttpMethod.Get) >= 1, "the snapshot's state must be looked at");
+        Assert.Contains(trace.VerboseLines, l => l.Contains(Ids.Snapshot) && (l.Contains("went through") || l.Contains("being deleted")));
     }
 
     [Fact]
-    public async Task ResetThenNotFound_IsSuccessWithoutAGet()
+    public async Task RepeatMeetsNotDeletable_SnapshotDeleting_IsSuccess()
     {
-        var trace = new RecordingTrace();
-        var handler = new FakeHandler()
-            .Then(Respond.ResetResponder)
-            .Then(HttpStatusCode.NotFound, NotFound);
-        using var ctx = await Contexts.AkSkAsync(handler, trace);
+        // The HTTP stack resent the DELETE after a dropped connection: the first copy started the deletion, so the
+        // answer we see is EVS.1047, and the snapshot shows "deleting".
+        var server = new SnapshotServer("deleting");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
 
-        Assert.Equal(2, handler.Count);
-        Assert.Contains(trace.VerboseLines, l => l.Contains("earlier attempt of this delete went through"));
+        Assert.Equal(new[] { "DELETE", "GET" }, handler.Requests.Select(r => r.Method.Method));
+    }
+
+    [Fact]
+    public async Task RepeatMeetsNotFound_AfterDeletionFinished_IsSuccess()
+    {
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("reset-after");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+        server.GetOverride = _ => { server.Status = null; return null; }; // deletion completes before anyone looks
+
+        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+
+        Assert.Equal(1, server.Committed);
+    }
+
+    [Fact]
+    public async Task LostBeforeReachingTheServer_IsSentAgain_DeletedOnce()
+    {
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("reset-before");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+
+        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+
+        Assert.Equal(1, server.Committed);
+        Assert.Equal(2, Count(handler, HttpMethod.Delete));
+    }
+
+    [Fact]
+    public async Task ConnectionRefused_IsSentAgainWithoutLooking()
+    {
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("refused");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+
+        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+
+        Assert.Equal(new[] { "DELETE", "DELETE" }, handler.Requests.Select(r => r.Method.Method));
+        Assert.Equal(1, server.Committed);
     }
 
     [Fact]
     public async Task FirstAttemptNotFound_IsAnError()
     {
-        var handler = new FakeHandler().Then(HttpStatusCode.NotFound, NotFound);
-        using var ctx = await Contexts.AkSkAsync(handler);
+        var server = new SnapshotServer(null);
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
         Assert.Equal("ResourceNotFound", ex.ErrorId);
         Assert.Equal(1, handler.Count);
@@ -68,28 +172,35 @@ public class DeleteSnapshotTests
     [Fact]
     public async Task FirstAttemptNotDeletable_SnapshotCreating_IsSnapshotNotDeletable()
     {
-        var handler = new FakeHandler()
-            .Then(HttpStatusCode.BadRequest, NotDeletable)
-            .Then(_ => SnapshotIn("creating"));
-        using var ctx = await Contexts.AkSkAsync(handler);
+        var server = new SnapshotServer("creating");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
 
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
 
         Assert.Equal("SnapshotNotDeletable", ex.ErrorId);
         Assert.Equal(EvsErrorKind.InvalidState, ex.Kind);
         Assert.Equal("EVS.1047", ex.ErrorCode);
+        Assert.Contains("Wait-EvsSnapshot", ex.RecommendedAction);
         Assert.Equal(new[] { "DELETE", "GET" }, handler.Requests.Select(r => r.Method.Method));
+        Assert.Equal("creating", server.Status);
     }
 
     [Fact]
-    public async Task NotDeletable_ThenGone_IsSuccess()
+    public async Task AnswerLost_AndTheCheckFails_IsOutcomeUnknown()
     {
-        var handler = new FakeHandler()
-            .Then(HttpStatusCode.BadRequest, NotDeletable)
-            .Then(HttpStatusCode.NotFound, NotFound);
-        using var ctx = await Contexts.AkSkAsync(handler);
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
-        Assert.Equal(2, handler.Count);
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("reset-after");
+        server.GetOverride = _ => Respond.Json(HttpStatusCode.Forbidden, Respond.Error("EVS.5403", "Policy check failed."));
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+
+        var ex = await Assert.ThrowsAsync<EvsException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+
+        Assert.Equal(EvsErrorKind.OutcomeUnknown, ex.Kind);
+        Assert.Equal("DeleteOutcomeUnknown", ex.ErrorId);
+        Assert.Contains("Policy check failed", ex.Message);
+        Assert.Equal(1, Count(handler, HttpMethod.Delete));
     }
 
     [Fact]
@@ -102,54 +213,71 @@ public class DeleteSnapshotTests
         Assert.Equal(1, handler.Count);
     }
 
+    // ------------------------------------------------------------------ rollback
+
     [Fact]
-    public async Task Rollback_ResetThen400_WhileRollbacking_IsSuccess()
+    public async Task Rollback_AnswerLost_WhileRollbacking_IsSuccess_RolledBackOnce()
     {
-        var handler = new FakeHandler()
-            .Then(Respond.ResetResponder)
-            .Then(HttpStatusCode.BadRequest, Respond.Error("EVS.5400", "volume status must be available"))
-            .Then(_ => SnapshotIn("rollbacking"));
-        using var ctx = await Contexts.AkSkAsync(handler);
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("reset-after");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
 
         await ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, "restored", Contexts.Call());
 
-        Assert.Equal(new[] { "POST", "POST", "GET" }, handler.Requests.Select(r => r.Method.Method));
-        Assert.Equal($"/v2/{Ids.Project}/cloudsnapshots/{Ids.Snapshot}/rollback", handler.Requests[0].Uri.AbsolutePath);
-        Assert.Contains("\"volume_id\":\"" + Ids.Volume + "\"", handler.Requests[0].BodyText);
-        Assert.Contains("\"name\":\"restored\"", handler.Requests[0].BodyText);
+        Assert.Equal(1, server.Committed);
+        var post = handler.Requests.First(r => r.Method == HttpMethod.Post);
+        Assert.Equal($"/v2/{Ids.Project}/cloudsnapshots/{Ids.Snapshot}/rollback", post.Uri.AbsolutePath);
+        Assert.Contains("\"volume_id\":\"" + Ids.Volume + "\"", post.BodyText);
+        Assert.Contains("\"name\":\"restored\"", post.BodyText);
     }
 
     [Fact]
-    public async Task Rollback_400OnFirstAttempt_IsFinal()
+    public async Task Rollback_RepeatMeets400_WhileRollbacking_IsSuccess()
     {
-        var handler = new FakeHandler().Then(HttpStatusCode.BadRequest, Respond.Error("EVS.5400", "volume status must be available"));
-        using var ctx = await Contexts.AkSkAsync(handler);
+        var server = new SnapshotServer("rollbacking");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+        await ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call());
+        Assert.Equal(new[] { "POST", "GET" }, handler.Requests.Select(r => r.Method.Method));
+    }
+
+    [Fact]
+    public async Task Rollback_400_SnapshotNotRollbacking_IsTheError()
+    {
+        var server = new SnapshotServer("creating");
+        var (ctx, _) = await Connect(server);
+        using var __ = ctx;
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
         Assert.Equal(400, ex.StatusCode);
-        Assert.Equal(1, handler.Count);
+        Assert.Equal("EVS.5400", ex.ErrorCode);
+        Assert.Equal(0, server.Committed);
     }
 
     [Fact]
-    public async Task Rollback_ResetThen400_NotRollbacking_IsTheError()
+    public async Task Rollback_LostBeforeReachingTheServer_IsSentAgain_Once()
     {
-        var handler = new FakeHandler()
-            .Then(Respond.ResetResponder)
-            .Then(HttpStatusCode.BadRequest, Respond.Error("EVS.5400", "volume status must be available"))
-            .Then(_ => SnapshotIn("available"));
-        using var ctx = await Contexts.AkSkAsync(handler);
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
-        Assert.Equal("EVS.5400", ex.ErrorCode);
+        var server = new SnapshotServer("available");
+        server.Faults.Enqueue("reset-before");
+        var (ctx, handler) = await Connect(server);
+        using var _ = ctx;
+        await ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call());
+        Assert.Equal(1, server.Committed);
+        Assert.Equal(2, Count(handler, HttpMethod.Post));
     }
+
+    // ------------------------------------------------------------------ metadata
 
     [Fact]
     public async Task DeleteMetadataKey_404ButKeyAbsent_IsSuccess()
     {
         var handler = new FakeHandler()
             .Then(HttpStatusCode.NotFound, NotFound)
-            .Then(_ => SnapshotIn("available", new Dictionary<string, string> { ["other"] = "x" }));
+            .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, metadata: new Dictionary<string, string> { ["other"] = "x" }))));
         using var ctx = await Contexts.AkSkAsync(handler);
         await ctx.Api.DeleteSnapshotMetadataKeyAsync(Ids.Snapshot, "tier", Contexts.Call());
         Assert.Equal(2, handler.Count);
+        Assert.Equal($"/v2/{Ids.Project}/snapshots/{Ids.Snapshot}/metadata/tier", handler.Requests[0].Uri.AbsolutePath);
     }
 
     [Fact]
@@ -157,7 +285,7 @@ public class DeleteSnapshotTests
     {
         var handler = new FakeHandler()
             .Then(HttpStatusCode.NotFound, NotFound)
-            .Then(_ => SnapshotIn("available", new Dictionary<string, string> { ["tier"] = "gold" }));
+            .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, metadata: new Dictionary<string, string> { ["tier"] = "gold" }))));
         using var ctx = await Contexts.AkSkAsync(handler);
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotMetadataKeyAsync(Ids.Snapshot, "tier", Contexts.Call()));
         Assert.Equal(404, ex.StatusCode);

@@ -77,6 +77,7 @@ public class InputValidatorTests
     [InlineData("g1111111-2222-4333-8444-555555555555")]
     [InlineData("{11111111-2222-4333-8444-555555555555}")]
     [InlineData("../11111111-2222-4333-8444-555555555555")]
+    [InlineData("11111111-2222-4333-8444-555555555555\n")] // '$' would accept a trailing newline
     public void Uuid_Invalid(string id)
     {
         Fails(() => InputValidator.VolumeId(id), "InvalidVolumeId", "VolumeId");
@@ -198,6 +199,7 @@ public class InputValidatorTests
     [InlineData("CN-NORTH-4")]
     [InlineData("cn_north_4")]
     [InlineData("cn-north-4/")]
+    [InlineData("cn-north-4\n")]
     [InlineData("")]
     public void Region_Invalid(string region) => Fails(() => InputValidator.Region(region), "InvalidRegion", "Region");
 
@@ -205,6 +207,7 @@ public class InputValidatorTests
     [InlineData("0123456789abcdef0123456789abcdef/../x")]
     [InlineData("")]
     [InlineData("has space")]
+    [InlineData("0123456789abcdef0123456789abcdef\n")]
     public void ProjectId_Invalid(string id) => Fails(() => InputValidator.ProjectId(id), "InvalidProjectId", "ProjectId");
 
     [Fact]

@@ -49,8 +49,8 @@ namespace EvsSnapshot.Client.Errors
             }
             catch (JsonException)
             {
-                // Not JSON (a proxy's HTML page, say): keep a short excerpt as the message.
-                string text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).Trim();
+                // Not JSON (a proxy's HTML page, say): the text becomes the message; ToException scrubs, then shortens it.
+                string text = Encoding.UTF8.GetString(body).Trim();
                 result.Message = text.Length == 0 ? null : text;
             }
             return result;
@@ -82,7 +82,7 @@ namespace EvsSnapshot.Client.Errors
         {
             var parsed = Parse(response.Body);
             string? code = parsed.Code;
-            string? apiMessage = parsed.Message == null ? null : redactor.Scrub(parsed.Message);
+            string? apiMessage = parsed.Message == null ? null : Shorten(redactor.Scrub(parsed.Message), 300);
             string? requestId = response.RequestId ?? parsed.RequestId;
             int status = response.StatusCode;
             var (kind, errorId) = Classify(status, code);
@@ -104,6 +104,8 @@ namespace EvsSnapshot.Client.Errors
             ex.RecommendedAction = Recommend(kind, code, apiMessage);
             return ex;
         }
+
+        private static string Shorten(string text, int max) => text.Length <= max ? text : text.Substring(0, max) + "...";
 
         internal static (EvsErrorKind kind, string errorId) Classify(int status, string? code)
         {

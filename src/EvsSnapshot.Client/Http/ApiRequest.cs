@@ -19,6 +19,14 @@ namespace EvsSnapshot.Client.Http
         {
             Method = method;
             Service = service;
+            foreach (var segment in segments)
+            {
+                // Defence in depth: callers validate ids, but a segment may never add or remove path levels.
+                if (string.IsNullOrEmpty(segment) || segment == "." || segment == ".." || segment.IndexOf('/') >= 0 || segment.IndexOf('\\') >= 0)
+                {
+                    throw new ArgumentException($"'{segment}' cannot be a URL path segment.", nameof(segments));
+                }
+            }
             Segments = segments;
             Idempotent = method != HttpMethod.Post;
         }

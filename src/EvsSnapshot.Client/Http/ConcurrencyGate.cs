@@ -21,7 +21,7 @@ namespace EvsSnapshot.Client.Http
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private double _limit;
         private int _inFlight;
-        private TimeSpan _lastDecrease = TimeSpan.MinValue;
+        private TimeSpan? _lastDecrease; // null until the first decrease (now - TimeSpan.MinValue would overflow)
 
         public ConcurrencyGate(int maxConcurrency)
         {
@@ -82,7 +82,7 @@ namespace EvsSnapshot.Client.Http
             lock (_lock)
             {
                 var now = _clock.Elapsed;
-                if (now - _lastDecrease < DecreaseCoolDown) return;
+                if (_lastDecrease.HasValue && now - _lastDecrease.Value < DecreaseCoolDown) return;
                 _lastDecrease = now;
                 _limit = Math.Max(1, Math.Floor(_limit / 2));
                 Decreases++;

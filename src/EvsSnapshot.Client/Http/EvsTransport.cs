@@ -115,6 +115,15 @@ namespace EvsSnapshot.Client.Http
                     ambiguous = true;
                     goto Decide;
                 }
+                catch (InvalidDataException tooLarge)
+                {
+                    // ReadBodyAsync: the answer exceeds MaxResponseBytes. InvalidDataException is not an IOException,
+                    // so it needs its own mapping; the server may have acted on the request.
+                    failure = new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
+                        $"Could not {request.Operation}: {tooLarge.Message}", request.Method.Method, PathOf(request), tooLarge);
+                    ambiguous = true;
+                    goto Decide;
+                }
                 catch (HttpRequestException ex) when (IsCertificateFailure(ex))
                 {
                     throw new EvsTransportException(EvsErrorKind.Network, "CertificateValidationFailed",
@@ -338,19 +347,20 @@ namespace EvsSnapshot.Client.Http
                 sb.Append("; Content-Type: ").Append(message.Content.Headers.ContentType);
                 sb.Append("\n  request body: ");
                 if (request.SensitiveBody) sb.Append("[redacted: contains credentials]");
-                else sb.Append(Excerpt(request.Body));
+                else sb.Append(Excerpt(request.Body, Redactor));
             }
             if (response.Headers.Contains("X-Subject-Token")) sb.Append("\n  response header X-Subject-Token: ").Append(SecretRedactor.Mask);
-            if (response.StatusCode >= 300) sb.Append("\n  response body: ").Append(Excerpt(response.Body));
+            if (response.StatusCode >= 300) sb.Append("\n  response body: ").Append(Excerpt(response.Body, Redactor));
             trace.Debug(Redactor.Scrub(sb.ToString()));
         }
 
-        private static string Excerpt(byte[]? body)
+        /// <summary>Scrubs first, then cuts, so a secret straddling the cut cannot leak its first characters.</summary>
+        private static string Excerpt(byte[]? body, SecretRedactor redactor)
         {
             if (body == null || body.Length == 0) return "(empty)";
             const int max = 2048;
-            string text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, max));
-            return body.Length > max ? text + "... (" + body.Length + " bytes)" : text;
+            string text = redactor.Scrub(Encoding.UTF8.GetString(body));
+            return text.Length > max ? text.Substring(0, max) + "... (" + body.Length + " bytes)" : text;
         }
 
         internal static bool IsSecretHeader(string name) =>

@@ -25,13 +25,13 @@ namespace EvsSnapshot.Validation
         public const string ClientTokenMetadataKey = "evssnapshot_client_token";
 
         private static readonly Regex UuidPattern = new Regex(
-            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z",
             RegexOptions.CultureInvariant);
 
         // Huawei project ids are 32 hex characters; private clouds may differ, so allow a conservative id alphabet.
-        private static readonly Regex ProjectIdPattern = new Regex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant);
+        private static readonly Regex ProjectIdPattern = new Regex("^[A-Za-z0-9_-]{1,64}\\z", RegexOptions.CultureInvariant);
 
-        private static readonly Regex RegionPattern = new Regex("^[a-z0-9]+(-[a-z0-9]+)*$", RegexOptions.CultureInvariant);
+        private static readonly Regex RegionPattern = new Regex("^[a-z0-9]+(-[a-z0-9]+)*\\z", RegexOptions.CultureInvariant);
 
         public static bool IsUuid(string? value) => value != null && UuidPattern.IsMatch(value);
 

@@ -125,14 +125,19 @@ namespace EvsSnapshot.Client.Waiting
             {
                 await PollUntilSettledAsync().ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (Exception ex)
             {
-                // Cancelled (Ctrl+C) or broken: nobody may wait forever on a snapshot this poller will not settle.
+                // Cancelled (Ctrl+C) or broken: nobody may wait forever on a snapshot this poller will not settle,
+                // and those who wait learn why.
                 List<Entry> left;
                 lock (_lock) left = _pending.Values.ToList();
                 foreach (var entry in left)
                 {
-                    foreach (var completion in entry.Completions) completion.TrySetCanceled();
+                    foreach (var completion in entry.Completions)
+                    {
+                        if (ex is OperationCanceledException) completion.TrySetCanceled();
+                        else completion.TrySetException(ex);
+                    }
                 }
                 throw;
             }

@@ -131,7 +131,7 @@ namespace EvsSnapshot.Commands
         {
             private readonly EvsCmdlet _cmdlet;
             public PipelineTrace(EvsCmdlet cmdlet) { _cmdlet = cmdlet; }
-            public void Verbose(string message) => _cmdlet.Post(() => _cmdlet.WriteVerbose(message));
+            public void Verbose(string message) => _cmdlet.Post(() => Streams.Verbose(_cmdlet, message));
             public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
             public void Warning(string message) => _cmdlet.Post(() => _cmdlet.WriteWarning(message));
         }

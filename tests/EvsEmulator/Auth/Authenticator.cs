@@ -30,6 +30,8 @@ public static class Authenticator
     public static AuthOutcome Authenticate(HttpRequest request, string rawPath, string rawQuery, byte[] body, DateTime now,
         Store store, string requestId)
     {
+        // Gap (§10): precedence between an SDK-HMAC-SHA256 Authorization header and X-Auth-Token is undocumented;
+        // the signature wins when both are present.
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith(AkSkSignature.Algorithm, StringComparison.Ordinal))
             return VerifyAkSk(request, authorization, rawPath, rawQuery, body, now, requestId);

@@ -64,6 +64,8 @@ public static class SnapshotRoutes
                         $"Invalid volume: volume status must be available or in-use, but current status is: {volume.Status}.");
             }
 
+            // Gap (§10): no snapshot quota is emulated (the quota error code is undocumented; EVS.5413 is the
+            // volume quota).
             var snapshot = new Snapshot
             {
                 Id = store.Ids.NextUuid(),
@@ -107,6 +109,7 @@ public static class SnapshotRoutes
                 : store.VolumeList.Where(v => v.AvailabilityZone == az).Select(v => v.Id).ToHashSet(StringComparer.Ordinal);
 
             bool Matches(Snapshot s) =>
+                // Gap (§10): the default order is Cinder's, created_at descending, then id for a stable page order.
                 // Gap (§10): the name filter is an exact match (Cinder: "no fuzzy match").
                 (name is null || s.Name == name)
                 && (status is null || s.Status == status)

@@ -18,6 +18,8 @@ public static class Validation
     public const int MaxMetadataValueChars = 255;
     public const int MaxLimit = 1000;
 
+    // Gap (§10): the docs allow "error" or "itemNotFound" as the wrapper key of a 404; "error" is used, with the
+    // documented message (typo included).
     public static ApiException NotFound() => ApiException.Evs(404, "EVS.5404", NotFoundMessage);
     public static ApiException BadRequest(string message) => ApiException.Evs(400, "EVS.5400", message);
     public static ApiException Malformed() => BadRequest(MalformedBody);

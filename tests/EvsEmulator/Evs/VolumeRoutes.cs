@@ -87,7 +87,7 @@ public static class VolumeRoutes
             if (marker is not null)
             {
                 var at = all.FindIndex(v => v.Id == marker);
-                // Gap (§10-adjacent): a marker that is a UUID but no known disk is refused like a malformed one.
+                // Gap (§10): a marker that is a UUID but no known disk is refused like a malformed one.
                 if (at < 0) throw ApiException.Evs(400, "EVS.1024", "invalid filter marker!");
                 start = at + 1;
             }

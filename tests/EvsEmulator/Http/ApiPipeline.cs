@@ -46,7 +46,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             server.Stats.Record(entry);
         }
 
-        async Task Send(ApiResult result, byte[]? body = null)
+        async Task Send(ApiResult result)
         {
             entry.Status = result.Status;
             entry.ErrorCode ??= result.ErrorCode;
@@ -55,7 +55,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             WriteCommonHeaders(ctx, requestId, server.Now);
             if (iam) response.Headers["X-IAM-Trace-Id"] = Guid.NewGuid().ToString("N");
             foreach (var (name, value) in result.Headers) response.Headers.Append(name, value);
-            body ??= result.Body;
+            var body = result.Body;
             if (result.ContentType is not null) response.ContentType = result.ContentType;
             response.ContentLength = body.Length;
             Record();
@@ -66,6 +66,8 @@ public sealed class ApiPipeline(EmulatorServer server)
         {
             if (config.LatencyMs > 0) await Task.Delay(config.LatencyMs, ctx.RequestAborted);
 
+            // Gap (§10): EVS publishes no rate limits or rate-limit headers: throttling is off by default and its
+            // 429 carries no Retry-After (only the 429_retry_after fault adds one).
             if (!server.RateLimiter.TryAcquire(config.RateLimitPerSecond))
             {
                 entry.RateLimited = true;
@@ -108,18 +110,24 @@ public sealed class ApiPipeline(EmulatorServer server)
                 case "reset_after":
                     // Processed and committed, but the client never learns the outcome.
                     entry.Status = result.Status;
+                    entry.ProcessedStatus = result.Status;
                     entry.ErrorCode = result.ErrorCode;
                     Record();
                     ctx.Abort();
                     return;
                 case "504_after":
-                    entry.ErrorCode = result.ErrorCode ?? "committed:" + result.Status;
+                    // Gap (§10): statuses of APIGW codes other than 0101/0301/0308 are unconfirmed; the gateway's
+                    // "Backend timeout." is sent as 504 APIGW.0201 (413 APIGW.0201 is used for an oversized body).
+                    entry.ProcessedStatus = result.Status;
                     await Send(ApiResult.GatewayError(504, "APIGW.0201", "Backend timeout.", requestId));
                     return;
                 case "malformed":
                     // The real status with the first half of the JSON: a complete HTTP response that will not parse.
+                    entry.ProcessedStatus = result.Status;
                     var truncated = result.Body.Length > 1 ? result.Body[..(result.Body.Length / 2)] : "{"u8.ToArray();
-                    await Send(new ApiResult(result.Status, truncated), truncated);
+                    var partial = new ApiResult(result.Status, truncated);
+                    partial.Headers.AddRange(result.Headers);
+                    await Send(partial);
                     return;
             }
             await Send(result);
@@ -208,6 +216,7 @@ public sealed class ApiPipeline(EmulatorServer server)
         ApiResult.GatewayError(429, "APIGW.0308",
             "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:1 second", requestId);
 
+    // Gap (§10): whether EVS also sends X-Openstack-Request-Id is unconfirmed; only X-Request-Id is sent.
     /// <summary>X-Request-Id and a Date on the emulator's (possibly skewed) clock; set by the app, so they replace
     /// the Date header Kestrel pre-fills.</summary>
     public static void WriteCommonHeaders(HttpContext ctx, string requestId, DateTime now)

@@ -15,6 +15,9 @@ public sealed class RequestLogEntry
     /// (reset_after); 0 when nothing was processed (reset_before, client gone).</summary>
     public int Status { get; set; }
     public string? Fault { get; set; }
+    /// <summary>For faults applied after processing (reset_after, 504_after, malformed): the status the handler
+    /// produced, i.e. what was committed.</summary>
+    public int? ProcessedStatus { get; set; }
     public string Auth { get; set; } = "none";
     public string? ErrorCode { get; set; }
     public string? AuthError { get; set; }
@@ -36,6 +39,8 @@ public sealed class RequestLogEntry
         w.StringOrNull("route", Route);
         w.WriteNumber("status", Status);
         w.StringOrNull("fault", Fault);
+        if (ProcessedStatus is { } ps) w.WriteNumber("processedStatus", ps);
+        else w.WriteNull("processedStatus");
         w.WriteString("auth", Auth);
         w.StringOrNull("errorCode", ErrorCode);
         w.StringOrNull("authError", AuthError);

@@ -9,6 +9,7 @@ namespace EvsEmulator.Iam;
 /// Errors use the flat {"error_msg","error_code"} shape the SDKs parse first (§5.1), with these codes (our choice,
 /// IAM's own codes are not in the reference): 400 IAM.0011 for a malformed body or unknown scope,
 /// 401 IAM.0004 for a wrong user, password or domain.</summary>
+// Gap (§10): IAM's own error bodies and codes are not in the reference; the choices above are ours.
 public static class IamRoutes
 {
     public static IEnumerable<ApiRoute> All() =>
