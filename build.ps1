@@ -187,7 +187,7 @@ switch ($Task) {
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
     'emulator' { Invoke-Emulator }
-    'soak' { Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests } }
+    'soak' { Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') } }
     'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' }
     'package' { Invoke-Build; & (Join-Path $Root 'src/build/Publish-LocalPackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'repository') }
     'clean' { Invoke-Clean }

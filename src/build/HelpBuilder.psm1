@@ -440,28 +440,24 @@ function Add-WrappedLine {
 }
 
 function Add-AboutTable([System.Text.StringBuilder] $Builder, [string[]] $Rows, [string] $Indent) {
-    # A markdown pipe table as aligned columns; the last column wraps under itself.
+    <#
+    A markdown pipe table as a definition list, which reads well in 80 columns: the first cell (with any middle
+    cells in parentheses) as the term, the last cell indented below it. The header row is left out.
+    #>
     $cells = foreach ($row in $Rows) {
         $trimmed = $row.Trim()
         if ($trimmed -match '^\|?\s*:?-{3,}') { continue }
         , @($trimmed.Trim('|').Split('|') | ForEach-Object { ConvertFrom-MarkdownInline $_.Trim() })
     }
-    $columns = ($cells | ForEach-Object { $_.Count } | Measure-Object -Maximum).Maximum
-    $widths = for ($c = 0; $c -lt $columns - 1; $c++) { ($cells | ForEach-Object { if ($c -lt $_.Count) { $_[$c].Length } else { 0 } } | Measure-Object -Maximum).Maximum }
+    $isHeader = $Rows.Count -gt 1 -and $Rows[1].Trim() -match '^\|?\s*:?-{3,}'
     $first = $true
     foreach ($row in $cells) {
-        $prefix = $Indent
-        for ($c = 0; $c -lt $columns - 1; $c++) { $prefix += ($(if ($c -lt $row.Count) { $row[$c] } else { '' })).PadRight($widths[$c] + 2) }
-        $last = if ($row.Count -ge $columns) { $row[$columns - 1] } else { '' }
-        $hanging = ' ' * $prefix.Length
-        if ($prefix.Length -gt 50) { $null = $Builder.AppendLine($prefix.TrimEnd()); $prefix = $Indent + '    '; $hanging = $prefix }
-        Add-WrappedLine -Builder $Builder -Text $last -Indent $prefix -HangingIndent $hanging
-        if ($first) {
-            $rule = $Indent
-            for ($c = 0; $c -lt $columns - 1; $c++) { $rule += ('-' * $widths[$c]).PadRight($widths[$c] + 2) }
-            $null = $Builder.AppendLine($rule + ('-' * [math]::Max(4, [math]::Min(30, $last.Length))))
-            $first = $false
-        }
+        if ($first -and $isHeader) { $first = $false; continue }
+        $first = $false
+        $term = $row[0]
+        if ($row.Count -gt 2) { $term += ' (' + (($row[1..($row.Count - 2)] | Where-Object { $_ }) -join '; ') + ')' }
+        Add-WrappedLine -Builder $Builder -Text $term -Indent $Indent -HangingIndent ($Indent + '  ')
+        if ($row.Count -gt 1) { Add-WrappedLine -Builder $Builder -Text $row[$row.Count - 1] -Indent ($Indent * 2) }
     }
 }
 

@@ -1,3 +1,5 @@
+using EvsSnapshot.Client.Http;
+using System.Net.Http;
 using System.Net;
 using System.Text;
 using EvsSnapshot.Client.Errors;
@@ -64,14 +66,23 @@ public class ErrorParsingTests
     }
 
     [Fact]
-    public void NonJsonBody_BecomesShortExcerpt()
+    public void NonJsonBody_BecomesTheMessage_ScrubbedThenShortened()
     {
-        string html = "<html><body>502 Bad Gateway</body></html>" + new string('x', 500);
+        // The secret straddles the old 200-character cut: scrubbing before shortening must still mask all of it.
+        string secret = "Leaky-Secret-Value-000000000000000000001";
+        string html = "<html><body>502 Bad Gateway</body></html>" + new string('x', 180) + secret + new string('y', 500);
         var p = Parse(html);
         Assert.Null(p.Code);
-        Assert.NotNull(p.Message);
         Assert.StartsWith("<html><body>502 Bad Gateway", p.Message);
-        Assert.True(p.Message!.Length <= 200);
+
+        var redactor = new SecretRedactor();
+        redactor.Add(secret);
+        var request = new ApiRequest(HttpMethod.Get, ApiService.Evs, "v2", Ids.Project, "cloudsnapshots") { Operation = "list snapshots" };
+        var response = new ApiResponse(502, "Bad Gateway", Encoding.UTF8.GetBytes(html), new HttpResponseMessage().Headers, null);
+        var ex = ApiErrorParser.ToException(request, response, redactor, null);
+        Assert.True(ex.ApiMessage!.Length <= 303);
+        Assert.DoesNotContain("Leaky-Secret", ex.Message);
+        Assert.Contains(SecretRedactor.Mask, ex.ApiMessage);
     }
 
     [Theory]

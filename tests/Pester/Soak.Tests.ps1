@@ -1,0 +1,26 @@
+# The small soak: 100 snapshot requests with 20% of all API calls faulted, accounted against the emulator.
+# (`dotnet pwsh ./build.ps1 soak` runs the 1,000-request version and writes docs/RELIABILITY.md.)
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+    $script:Result = & (Join-Path $PSScriptRoot '../soak/Invoke-Soak.ps1') -Requests 100 -Volumes 50 -FaultRate 0.2 -Seed 11 -PassThru 6>$null
+}
+
+Describe 'Soak (100 requests, 20% faults)' {
+    It 'injected faults of every kind that can hit a create' {
+        $Result.FaultsInjected | Should -BeGreaterThan 10
+        foreach ($kind in 'reset_before', '503', 'reset_after', '504_after', 'malformed') { $Result.FaultsByKind[$kind] | Should -BeGreaterThan 0 -Because $kind }
+    }
+
+    It 'made exactly one snapshot per successful request' {
+        $Result.ReportedCreated | Should -BeGreaterThan 90
+        $Result.ExactlyOne | Should -Be $Result.ReportedCreated
+        $Result.SnapshotsCreated | Should -Be $Result.ReportedCreated
+    }
+
+    It 'has no duplicates, nothing lost, no phantom failures and no unexpected exceptions' {
+        $Result.Duplicates | Should -Be 0
+        $Result.Lost | Should -Be 0
+        $Result.Phantom | Should -Be 0
+        $Result.Unexpected | Should -Be 0 -Because ($Result.UnexpectedDetails -join '; ')
+    }
+}

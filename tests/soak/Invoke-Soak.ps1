@@ -1,0 +1,217 @@
+<#
+.SYNOPSIS
+Fault-injection soak: many snapshot requests through an emulator that fails a share of all API calls in every
+way it can, then an exact account against the emulator's own state.
+
+.DESCRIPTION
+Each request is one (round, volume) pair: round r pipes its volumes into New-EvsSnapshot -Name soak-r<r>, so
+every snapshot in the emulator can be traced to the request that made it. Afterwards, with faults off, the
+emulator's snapshot list is compared with what the cmdlet reported:
+  duplicates  more than one snapshot for one request
+  lost        reported created but absent, or neither reported created nor reported failed
+  phantom     reported failed although its snapshot exists (a committed create reported as failed)
+  unexpected  error records that are not the module's own (ErrorId UnexpectedError, non-EvsException), or a crash
+The target is exactly one snapshot per successful request and zero of each of the four.
+
+`dotnet pwsh ./build.ps1 soak` runs 1,000 requests over 200 volumes with 20% faults and writes docs/RELIABILITY.md;
+tests/Pester/Soak.Tests.ps1 runs a 100-request version in the test suite.
+#>
+[CmdletBinding()]
+param(
+    [int] $Requests = 1000,
+    [int] $Volumes = 200,
+    [double] $FaultRate = 0.2,
+    [int] $Seed = 7,
+    [int] $ThrottleLimit = 16,
+    [string] $ReportPath,
+    [switch] $PassThru
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+Import-Module (Get-EvsModulePath) -Force
+
+# How the fault rate is shared between kinds (normalised to -FaultRate). "slow" answers after 3 s while the
+# client times out after 2 s, so it exercises timeouts; reset_after, 504_after and malformed are the
+# ambiguous cases where the server has committed the snapshot but the client cannot know.
+$weights = [ordered]@{ reset_before = 3; '503' = 3; '429' = 2; '429_retry_after' = 2; slow = 2; reset_after = 3; '504_after' = 3; malformed = 2 }
+$total = ($weights.Values | Measure-Object -Sum).Sum
+$faults = [ordered]@{}
+foreach ($k in $weights.Keys) { $faults[$k] = [math]::Round($FaultRate * $weights[$k] / $total, 4) }
+$faults.slowMs = 3000
+
+$emulator = Start-EvsEmulator -Arguments @('--volumes', "$Volumes", '--create-seconds', '1', '--seed', "$Seed")
+$watch = [Diagnostics.Stopwatch]::StartNew()
+try {
+    $info = $emulator.Info
+    $cred = [pscredential]::new($info.accessKey, (ConvertTo-SecureString $info.secretKey -AsPlainText -Force))
+    $null = Connect-EvsProject -Region cn-north-4 -Endpoint $emulator.Url -IamEndpoint $emulator.Url -ProjectId $info.projectId -Credential $cred `
+        -MaximumRetryCount 8 -MaximumRetryWaitSec 120 -TimeoutSec 2
+    $targets = @(Get-EvsVolume -Name 'vol-*' | Sort-Object Name)
+    if ($targets.Count -ne $Volumes) { throw "Expected $Volumes generated volumes, found $($targets.Count)." }
+
+    $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats' -Method DELETE
+    $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ faults = $faults; seed = $Seed }
+
+    $reported = @{}     # "round|volume" -> snapshot id
+    $failed = @{}       # "round|volume" -> ErrorId
+    $unexpected = [System.Collections.Generic.List[string]]::new()
+    $sent = 0
+    $round = 0
+    while ($sent -lt $Requests) {
+        $round++
+        $batch = @($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $sent)))
+        $sent += $batch.Count
+        $errors = $null
+        try {
+            $created = $batch | New-EvsSnapshot -Name "soak-r$round" -ThrottleLimit $ThrottleLimit -ErrorAction SilentlyContinue -ErrorVariable errors
+        }
+        catch {
+            $unexpected.Add("round ${round}: terminating error $($_.FullyQualifiedErrorId): $($_.Exception.Message)")
+            $created = @()
+        }
+        foreach ($s in $created) {
+            $key = "$round|$($s.VolumeId)"
+            if ($reported.ContainsKey($key)) { $unexpected.Add("round ${round}: two results for volume $($s.VolumeId)") }
+            $reported[$key] = $s.Id
+        }
+        foreach ($e in @($errors)) {
+            if (-not $e) { continue }
+            $id = $e.FullyQualifiedErrorId.Split(',')[0]
+            if ($id -eq 'UnexpectedError' -or $e.Exception -isnot [EvsSnapshot.EvsException]) {
+                $unexpected.Add("round ${round}: $($e.FullyQualifiedErrorId): $($e.Exception.GetType().FullName): $($e.Exception.Message)")
+            }
+            $failed["$round|$($e.TargetObject)"] = $id
+        }
+        Write-Verbose "round ${round}: $(@($created).Count) created, $(@($errors).Count) failed"
+    }
+
+    $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ faults = $null }
+    $stats = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats'
+    $stored = @((Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'snapshots').snapshots | Where-Object { $_.name -like 'soak-r*' })
+    $elapsed = $watch.Elapsed
+
+    # Group the emulator's snapshots by the request that made them.
+    $byRequest = @{}
+    foreach ($s in $stored) {
+        $key = "$($s.name.Substring(6))|$($s.volumeId)"
+        if (-not $byRequest.ContainsKey($key)) { $byRequest[$key] = [System.Collections.Generic.List[string]]::new() }
+        $byRequest[$key].Add($s.id)
+    }
+    $duplicates = 0; $lost = 0; $phantom = 0; $exactlyOne = 0
+    $round = 0; $counted = 0
+    while ($counted -lt $Requests) {
+        $round++
+        foreach ($v in ($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $counted)))) {
+            $counted++
+            $key = "$round|$($v.Id)"
+            $ids = if ($byRequest.ContainsKey($key)) { $byRequest[$key] } else { @() }
+            if ($ids.Count -gt 1) { $duplicates += $ids.Count - 1 }
+            if ($reported.ContainsKey($key)) {
+                if ($ids -notcontains $reported[$key]) { $lost++ } elseif ($ids.Count -eq 1) { $exactlyOne++ }
+            }
+            elseif ($failed.ContainsKey($key)) {
+                if ($ids.Count -gt 0) { $phantom++ }
+            }
+            else { $lost++ }
+        }
+    }
+
+    $faultKinds = [ordered]@{}
+    foreach ($k in $weights.Keys) { $faultKinds[$k] = [int]$stats.faults.$k }
+    $result = [pscustomobject]@{
+        Requests            = $Requests
+        Volumes             = $Volumes
+        FaultRate           = $FaultRate
+        ApiRequests         = [int]$stats.requests
+        FaultsInjected      = ($faultKinds.Values | Measure-Object -Sum).Sum
+        FaultsByKind        = $faultKinds
+        ReportedCreated     = $reported.Count
+        ReportedFailed      = $failed.Count
+        FailedByErrorId     = ($failed.Values | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" }) -join ', '
+        SnapshotsCreated    = $stored.Count
+        ExactlyOne          = $exactlyOne
+        Duplicates          = $duplicates
+        Lost                = $lost
+        Phantom             = $phantom
+        Unexpected          = $unexpected.Count
+        UnexpectedDetails   = @($unexpected)
+        Seconds             = [math]::Round($elapsed.TotalSeconds, 1)
+        Passed              = ($duplicates -eq 0 -and $lost -eq 0 -and $phantom -eq 0 -and $unexpected.Count -eq 0 -and $exactlyOne -eq $reported.Count)
+    }
+}
+finally {
+    Stop-EvsEmulator $emulator
+    Disconnect-EvsProject
+}
+
+$lines = @(
+    "Soak: $($result.Requests) snapshot requests over $($result.Volumes) volumes, $([int]($FaultRate * 100))% of API calls faulted (seed $Seed), -ThrottleLimit $ThrottleLimit, $($result.Seconds) s"
+    "  API requests the emulator received: $($result.ApiRequests)"
+    "  faults injected: $($result.FaultsInjected) ($(($faultKinds.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', '))"
+    "  reported created: $($result.ReportedCreated); reported failed: $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" })"
+    "  snapshots in the emulator: $($result.SnapshotsCreated); requests with exactly one snapshot: $($result.ExactlyOne)"
+    "  duplicates: $($result.Duplicates); lost: $($result.Lost); phantom (reported failed but created): $($result.Phantom); unexpected exceptions: $($result.Unexpected)"
+    "  result: $(if ($result.Passed) { 'PASS' } else { 'FAIL' })"
+)
+$lines | ForEach-Object { Write-Host $_ }
+foreach ($u in $result.UnexpectedDetails) { Write-Host "  unexpected: $u" }
+
+if ($ReportPath) {
+    $machine = "$(([regex]::Match((Get-Content /proc/cpuinfo -Raw -ErrorAction SilentlyContinue), 'model name\s*:\s*(.+)')).Groups[1].Value.Trim()), $([Environment]::ProcessorCount) cores; .NET $([Environment]::Version); PowerShell $($PSVersionTable.PSVersion); $([Runtime.InteropServices.RuntimeInformation]::OSDescription)"
+    $report = @"
+# Reliability under faults
+
+Measured by ``dotnet pwsh ./build.ps1 soak`` ([tests/soak/Invoke-Soak.ps1](../tests/soak/Invoke-Soak.ps1)) on $(Get-Date -Format 'yyyy-MM-dd'), $machine.
+
+## Method
+
+$($result.Requests) snapshot requests: $([math]::Ceiling($Requests / $Volumes)) rounds, each piping $($result.Volumes) volumes into
+``New-EvsSnapshot -Name soak-r<round> -ThrottleLimit $ThrottleLimit``, against the local emulator with $([int]($FaultRate * 100))% of all API calls
+(creates, the lookups made after an ambiguous failure, lists) failed on purpose, deterministically (seed $Seed):
+
+| Fault | Rate | What the client sees | Server state |
+|---|---|---|---|
+$(foreach ($k in $weights.Keys) {
+    $what = @{ reset_before = 'connection reset'; '503' = '503 EVS.5503'; '429' = '429 APIGW.0308'; '429_retry_after' = '429 with Retry-After: 1'; slow = 'no answer for 3 s (client timeout 2 s)'; reset_after = 'connection reset'; '504_after' = '504 gateway timeout'; malformed = 'truncated JSON with 202' }[$k]
+    $state = if ($k -in 'reset_after', '504_after', 'malformed') { 'committed (ambiguous)' } elseif ($k -eq 'slow') { 'not processed (client gone)' } else { 'not processed' }
+    "| ``$k`` | $($faults[$k]) | $what | $state |`n"
+})
+The module ran with ``-MaximumRetryCount 8 -MaximumRetryWaitSec 120 -TimeoutSec 2``. Afterwards, with faults off, every snapshot
+in the emulator was traced back to its request by name and volume and compared with what the cmdlet reported.
+
+## Result
+
+| Measure | Count |
+|---|---|
+| Snapshot requests | $($result.Requests) |
+| API requests received by the emulator | $($result.ApiRequests) |
+| Faults injected | $($result.FaultsInjected) |
+$(foreach ($k in $weights.Keys) { "| &nbsp;&nbsp;$k | $($faultKinds[$k]) |`n" })| Reported created | $($result.ReportedCreated) |
+| Reported failed | $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" }) |
+| Snapshots in the emulator | $($result.SnapshotsCreated) |
+| Requests with exactly one snapshot | $($result.ExactlyOne) |
+| **Duplicates** | **$($result.Duplicates)** |
+| **Lost** (reported created but absent, or neither created nor failed) | **$($result.Lost)** |
+| **Phantom** (reported failed but created) | **$($result.Phantom)** |
+| **Unexpected exceptions** | **$($result.Unexpected)** |
+| Run time | $($result.Seconds) s |
+
+Target: exactly one snapshot per successful request, 0 duplicates, 0 lost, 0 phantom, 0 unexpected exceptions: **$(if ($result.Passed) { 'met' } else { 'NOT met' })**.
+
+## Why it holds
+
+- Reads, deletes, rollbacks and metadata changes are retried on 429, 502/503/504, connection failures and timeouts,
+  with exponential backoff and jitter, honouring Retry-After, within the attempt and time budgets set on Connect-EvsProject.
+- ``POST cloudsnapshots`` has no idempotency key in the API, so every create carries a fresh client token in its metadata
+  (``evssnapshot_client_token``). After an ambiguous failure (reset or timeout after sending, 502/503/504, a garbled
+  answer) the module waits the backoff, lists the volume's snapshots and looks for the token: if the snapshot is there it
+  is returned and the create is not sent again; only if it is absent is the same request (same token) sent again.
+- Failures that are certain (connection refused, 429) are retried directly; 4xx answers are never retried.
+"@
+    Set-Content -Path $ReportPath -Value $report -Encoding utf8
+    Write-Host "Wrote $ReportPath"
+}
+
+if ($PassThru) { $result }
+elseif (-not $result.Passed) { exit 1 }
