@@ -68,12 +68,15 @@ function Invoke-Build {
     $bin = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $Root 'EvsSnapshot.psd1') $ModuleOut
     Copy-Item (Join-Path $bin 'EvsSnapshot.Format.ps1xml') $ModuleOut
-    # The module's own assemblies, plus the netstandard2.0 dependencies Windows PowerShell 5.1 lacks
-    # (PowerShell 7 has newer copies of all of them and uses its own).
-    $assemblies = 'EvsSnapshot.dll', 'EvsSnapshot.Client.dll', 'System.Text.Json.dll', 'System.Text.Encodings.Web.dll',
-        'Microsoft.Bcl.AsyncInterfaces.dll', 'System.Buffers.dll', 'System.Memory.dll', 'System.Numerics.Vectors.dll',
-        'System.Runtime.CompilerServices.Unsafe.dll', 'System.Threading.Tasks.Extensions.dll'
-    foreach ($a in $assemblies) { Copy-Item (Join-Path $bin $a) $ModuleOut }
+    # Cmdlets and public types sit next to the manifest; the engine and the netstandard2.0 packages Windows
+    # PowerShell 5.1 lacks go to Dependencies/, which the module's loader resolves (its own load context on 7.x,
+    # where PowerShell's copies of System.Text.Json and friends are used instead).
+    foreach ($a in 'EvsSnapshot.dll', 'EvsSnapshot.Types.dll') { Copy-Item (Join-Path $bin $a) $ModuleOut }
+    $dependencies = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies')
+    $engine = 'EvsSnapshot.Client.dll', 'System.Text.Json.dll', 'System.Text.Encodings.Web.dll', 'Microsoft.Bcl.AsyncInterfaces.dll',
+        'System.Buffers.dll', 'System.Memory.dll', 'System.Numerics.Vectors.dll', 'System.Runtime.CompilerServices.Unsafe.dll',
+        'System.Threading.Tasks.Extensions.dll'
+    foreach ($a in $engine) { Copy-Item (Join-Path $bin $a) $dependencies }
 
     $helpBuilder = Join-Path $Root 'src/build/HelpBuilder.psm1'
     if (Test-Path $helpBuilder) {

@@ -3,7 +3,8 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using System.Threading;
-using EvsSnapshot.Client.Diagnostics;
+using EvsSnapshot.Diagnostics;
+using EvsSnapshot.Client;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Commands
@@ -133,10 +134,10 @@ namespace EvsSnapshot.Commands
             try
             {
                 var trace = new CollectingTrace();
-                var task = EvsContext.ConnectAsync(options, new CallOptions(trace, _stopping.Token));
+                var task = EvsConnection.ConnectAsync(options, new CallOptions(trace, _stopping.Token));
                 try
                 {
-                    context = task.GetAwaiter().GetResult();
+                    context = new EvsContext(task.GetAwaiter().GetResult());
                 }
                 finally
                 {

@@ -35,7 +35,7 @@ public class CreateSnapshotTests
 
     private static Infrastructure.RecordedRequest FirstPost(FakeHandler h) => h.Requests.First(r => r.Method == HttpMethod.Post);
 
-    private static async Task<EvsContext> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
+    private static async Task<EvsConnection> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
     {
         var retry = Contexts.FastRetry(maxRetries);
         retry.RequestTimeout = TimeSpan.FromMilliseconds(300);

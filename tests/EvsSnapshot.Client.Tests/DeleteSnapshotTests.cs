@@ -61,7 +61,7 @@ public class DeleteSnapshotTests
         }
     }
 
-    private static async Task<(EvsContext, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
+    private static async Task<(EvsConnection, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
     {
         var handler = new FakeHandler { Fallback = server.Handle };
         return (await Contexts.AkSkAsync(handler, trace), handler);

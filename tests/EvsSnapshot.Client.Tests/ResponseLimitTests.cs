@@ -37,7 +37,7 @@ public class ResponseLimitTests
         return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
     }
 
-    private static async Task<EvsContext> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
+    private static async Task<EvsConnection> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
     {
         var ctx = await Contexts.AkSkAsync(handler, trace, Contexts.FastRetry(maxRetries));
         ctx.Api.Transport.MaxResponseBytes = Limit;

@@ -39,10 +39,10 @@ public class SecretTests
         }
     }
 
-    private void ShowContext(EvsContext ctx)
+    private void ShowContext(EvsConnection ctx)
     {
         _shown.Add(ctx.ToString());
-        foreach (var p in typeof(EvsContext).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var p in typeof(EvsConnection).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             _shown.Add(p.Name + "=" + p.GetValue(ctx));
         }

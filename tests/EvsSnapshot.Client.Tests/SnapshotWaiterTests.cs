@@ -102,7 +102,7 @@ public class SnapshotWaiterTests
 
     private static string Id(int i) => $"5a000000-0000-4000-8000-{i:D12}";
 
-    private static async Task<(EvsContext Ctx, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null)
+    private static async Task<(EvsConnection Ctx, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null)
     {
         var handler = new FakeHandler { Fallback = server.Handle };
         return (await Contexts.AkSkAsync(handler, trace), handler);

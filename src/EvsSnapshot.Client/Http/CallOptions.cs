@@ -1,5 +1,5 @@
 using System.Threading;
-using EvsSnapshot.Client.Diagnostics;
+using EvsSnapshot.Diagnostics;
 
 namespace EvsSnapshot.Client.Http
 {

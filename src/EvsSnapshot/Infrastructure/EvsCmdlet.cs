@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using EvsSnapshot.Client.Diagnostics;
+using EvsSnapshot.Diagnostics;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Commands

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using EvsSnapshot.Client.Diagnostics;
+using EvsSnapshot.Diagnostics;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Client.Tests.Infrastructure;
@@ -62,10 +62,10 @@ public static class Contexts
         Handler = handler,
     };
 
-    public static Task<EvsContext> ConnectAsync(ConnectOptions options, IEvsTrace? trace = null, CancellationToken ct = default) =>
-        EvsContext.ConnectAsync(options, new CallOptions(trace, ct));
+    public static Task<EvsConnection> ConnectAsync(ConnectOptions options, IEvsTrace? trace = null, CancellationToken ct = default) =>
+        EvsConnection.ConnectAsync(options, new CallOptions(trace, ct));
 
-    public static Task<EvsContext> AkSkAsync(FakeHandler handler, IEvsTrace? trace = null, RetryOptions? retry = null, Action<ConnectOptions>? tweak = null)
+    public static Task<EvsConnection> AkSkAsync(FakeHandler handler, IEvsTrace? trace = null, RetryOptions? retry = null, Action<ConnectOptions>? tweak = null)
     {
         var options = AkSkOptions(handler, retry);
         tweak?.Invoke(options);

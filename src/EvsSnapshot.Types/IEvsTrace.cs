@@ -1,4 +1,4 @@
-namespace EvsSnapshot.Client.Diagnostics
+namespace EvsSnapshot.Diagnostics
 {
     /// <summary>
     /// Where the client reports what it does. The cmdlet layer forwards these to Write-Verbose/-Debug/-Warning on

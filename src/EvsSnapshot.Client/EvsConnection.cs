@@ -3,20 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
-using EvsSnapshot.Client;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
 using EvsSnapshot.Validation;
 
-namespace EvsSnapshot
+namespace EvsSnapshot.Client
 {
-    public enum EvsAuthType
-    {
-        AkSk,
-        Token,
-        Password,
-    }
-
     /// <summary>Everything Connect-EvsProject collected. Secrets are plain strings only for the moment of connecting.</summary>
     public sealed class ConnectOptions
     {
@@ -41,14 +33,15 @@ namespace EvsSnapshot
 
     /// <summary>
     /// A connection to one project in one region: endpoints, credentials (held privately, never shown), retry
-    /// settings and the pooled HTTP client every cmdlet call through this context reuses.
+    /// settings and the pooled HTTP client every call through it reuses. The module shows it to users wrapped in
+    /// EvsSnapshot.EvsContext.
     /// </summary>
-    public sealed class EvsContext : IDisposable
+    public sealed class EvsConnection : IDisposable
     {
         private readonly PasswordAuthProvider? _passwordAuth;
         private readonly AkSkAuthProvider? _akSkAuth;
 
-        private EvsContext(ConnectOptions options, EvsApi api, AuthProvider auth)
+        private EvsConnection(ConnectOptions options, EvsApi api, AuthProvider auth)
         {
             Region = options.Region;
             Endpoint = api.Transport.EvsEndpoint;
@@ -93,8 +86,8 @@ namespace EvsSnapshot
         /// <summary>UTC.</summary>
         public DateTime ConnectedAt { get; }
 
-        /// <summary>The typed API client (internal plumbing; scripts should use the cmdlets).</summary>
-        internal EvsApi Api { get; }
+        /// <summary>The typed API client.</summary>
+        public EvsApi Api { get; }
 
         /// <summary>Test and diagnostics hook: HTTP requests sent through this context, every attempt counted.</summary>
         public long RequestCount => Api.RequestCount;
@@ -113,7 +106,7 @@ namespace EvsSnapshot
         public void Dispose() => Api.Dispose();
 
         /// <summary>Builds a context: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
-        public static async Task<EvsContext> ConnectAsync(ConnectOptions options, CallOptions call)
+        public static async Task<EvsConnection> ConnectAsync(ConnectOptions options, CallOptions call)
         {
             InputValidator.Region(options.Region);
             if (options.ProjectId != null) InputValidator.ProjectId(options.ProjectId);
@@ -140,7 +133,7 @@ namespace EvsSnapshot
                     api.ProjectId = await api.ResolveProjectIdAsync(call).ConfigureAwait(false);
                 }
                 InputValidator.ProjectId(api.ProjectId, "ProjectId");
-                return new EvsContext(options, api, auth);
+                return new EvsConnection(options, api, auth);
             }
             catch
             {
