@@ -1,0 +1,42 @@
+<#
+.SYNOPSIS
+Publishes the built module into a local file repository with Publish-PSResource, producing EvsSnapshot.<version>.nupkg.
+
+.DESCRIPTION
+Runs PSResourceGet in a child pwsh whose HOME and XDG_DATA_HOME point into out/, so registering the temporary repository
+never touches the user's own PSResourceGet configuration.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $OutputPath
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../../tests/tools/EvsTestHost.psm1')
+
+if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
+$null = New-Item -ItemType Directory -Path $OutputPath
+$config = Join-Path (Split-Path $OutputPath) 'psresourceget-home'
+# It must exist: .NET reports a missing special folder as "", and PSResourceGet would then use the current directory.
+$null = New-Item -ItemType Directory -Force -Path (Join-Path $config '.local/share')
+
+$script = @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name EvsSnapshotLocal -Uri '$OutputPath' -Trusted
+Publish-PSResource -Path '$ModulePath' -Repository EvsSnapshotLocal
+Unregister-PSResourceRepository -Name EvsSnapshotLocal
+"@
+$pwsh = Get-PwshCommand
+$saved = $env:XDG_DATA_HOME, $env:HOME
+try {
+    # PSResourceGet keeps its repository list under the user's data folder; point both at out/.
+    $env:XDG_DATA_HOME = Join-Path $config '.local/share'
+    $env:HOME = $config
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+    if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed (exit code $LASTEXITCODE)." }
+}
+finally {
+    $env:XDG_DATA_HOME, $env:HOME = $saved
+}
+$package = Get-ChildItem $OutputPath -Filter 'EvsSnapshot.*.nupkg' | Select-Object -First 1
+if (-not $package) { throw "No EvsSnapshot .nupkg was produced in $OutputPath." }
+Write-Host "Published $($package.FullName) ($([math]::Round($package.Length / 1KB)) KB)"

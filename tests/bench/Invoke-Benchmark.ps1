@@ -1,0 +1,789 @@
+#requires -Version 7.2
+<#
+.SYNOPSIS
+Benchmarks the built EvsSnapshot module against the local EVS emulator and writes docs/BENCHMARKS.md.
+
+.DESCRIPTION
+Measures, in one run, the five figures of the performance issue:
+
+  1. Import overhead      pwsh -NoProfile -Command 'Import-Module <module>' vs pwsh -NoProfile -Command 'exit'.
+  2. Per-call overhead    500 sequential New-EvsSnapshot calls vs 500 Invoke-RestMethod calls sending the same create.
+  3. Bulk                 Get-EvsVolume | New-EvsSnapshot -ThrottleLimit 16 over 1,000 disks with 50 ms latency.
+  4. Listing              Get-EvsSnapshot | Measure-Object over 10,000 and 50,000 snapshots: time, peak memory,
+                          time to the first object.
+  5. Wait                 New-EvsSnapshot -Wait on 200 snapshots that take 5 s to create: time and polling requests.
+
+Every figure runs in child pwsh processes (`dotnet <PSHOME>/pwsh.dll -NoProfile`, as Get-PwshCommand starts them)
+against emulators started here and stopped in finally blocks. The module and the emulator are copied to a temporary
+folder first, so a rebuild while the benchmark runs cannot change what is measured. A figure that cannot be measured
+(an error, a wrong count) stops the run with an error; a missed target is a result, reported in the table.
+
+Run it through the build script, which builds first:
+    dotnet pwsh ./build.ps1 bench
+
+.PARAMETER ModulePath
+The module manifest to measure; default out/EvsSnapshot/EvsSnapshot.psd1 (or $env:EVS_MODULE_PATH).
+
+.PARAMETER OutFile
+The report; default docs/BENCHMARKS.md.
+
+.PARAMETER Quick
+Fewer repetitions and smaller sizes, to check the script itself (the report says so).
+#>
+[CmdletBinding()]
+param(
+    [string] $ModulePath,
+    [string] $OutFile,
+    [switch] $Quick
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$ProgressPreference = 'SilentlyContinue'
+
+Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+$RepoRoot = Get-EvsRepoRoot
+if (-not $ModulePath) { $ModulePath = Get-EvsModulePath }
+if (-not $OutFile) { $OutFile = Join-Path $RepoRoot 'docs/BENCHMARKS.md' }
+if (-not (Test-Path $ModulePath)) { throw "The module is not built: $ModulePath is missing. Run 'dotnet pwsh ./build.ps1 build' first." }
+
+# ----------------------------------------------------------------------------------------------- settings
+
+$S = [ordered]@{
+    ImportRuns        = if ($Quick) { 4 } else { 12 }    # per variant, after one warm-up each
+    PerCallCount      = if ($Quick) { 100 } else { 500 }
+    PerCallBlock      = if ($Quick) { 25 } else { 50 }
+    BulkVolumes       = if ($Quick) { 200 } else { 1000 }
+    BulkLatencyMs     = 50
+    BulkThrottle      = 16
+    BulkRuns          = if ($Quick) { 1 } else { 3 }       # -ThrottleLimit 16 runs (median); -ThrottleLimit 1 runs once
+    ListSizes         = if ($Quick) { @(2000, 10000) } else { @(10000, 50000) }
+    ListRuns          = if ($Quick) { 1 } else { 3 }       # listing and bare children per size (median)
+    FirstLatencyMs    = 20
+    FirstRuns         = if ($Quick) { 3 } else { 7 }
+    WaitSnapshots     = 200
+    WaitCreateSeconds = 5
+    WaitRuns          = if ($Quick) { 1 } else { 3 }
+}
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+function Write-Step([string] $Text) { Write-Host "==> $Text" -ForegroundColor Cyan }
+
+function Get-Median([double[]] $Values) {
+    if (-not $Values -or $Values.Count -eq 0) { throw 'Median of nothing: a measurement produced no values.' }
+    $sorted = [double[]]($Values | Sort-Object)
+    $n = $sorted.Count
+    if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+
+function Format-Ms([double] $Ms) {
+    if ($Ms -ge 10000) { '{0:n2} s' -f ($Ms / 1000) } elseif ($Ms -ge 1000) { '{0:n3} s' -f ($Ms / 1000) } else { '{0:n1} ms' -f $Ms }
+}
+
+function Format-MB([double] $Bytes) { '{0:n1} MB' -f ($Bytes / 1MB) }
+
+$Pwsh = Get-PwshCommand
+
+function Start-PwshProcess {
+    <# Starts pwsh with the arguments, stdout/stderr captured; returns the process and its output tasks. #>
+    param([string[]] $Arguments)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh[0])
+    foreach ($a in @($Pwsh | Select-Object -Skip 1) + $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    [pscustomobject]@{ Process = $process; Stdout = $process.StandardOutput.ReadToEndAsync(); Stderr = $process.StandardError.ReadToEndAsync() }
+}
+
+function Measure-PwshStart {
+    <# Wall time of one `pwsh -NoProfile -Command <command>` from process start to exit, in ms. Throws if it fails. #>
+    param([string] $Command)
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $p = Start-PwshProcess @('-NoProfile', '-Command', $Command)
+    $p.Process.WaitForExit()
+    $ms = $watch.Elapsed.TotalMilliseconds
+    $stderr = $p.Stderr.GetAwaiter().GetResult()
+    if ($p.Process.ExitCode -ne 0 -or $stderr.Trim()) {
+        throw "pwsh -Command '$Command' failed (exit code $($p.Process.ExitCode)): $stderr $($p.Stdout.GetAwaiter().GetResult())"
+    }
+    $ms
+}
+
+# Shared by every child script: parameters, result output, admin calls, connecting.
+$ChildPrelude = @'
+param([Parameter(Mandatory)][string] $ParamsFile)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$ProgressPreference = 'SilentlyContinue'
+$P = Get-Content -Raw $ParamsFile | ConvertFrom-Json
+
+function Out-BenchResult($Value) { 'BENCH-RESULT ' + ($Value | ConvertTo-Json -Depth 8 -Compress) }
+
+function Get-Median([double[]] $Values) {
+    if (-not $Values -or $Values.Count -eq 0) { throw 'Median of nothing.' }
+    $sorted = [double[]]($Values | Sort-Object)
+    $n = $sorted.Count
+    if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+
+function Invoke-Admin([string] $Path, [string] $Method = 'GET', $Body) {
+    $params = @{ Uri = "$($P.Url)/__emulator/$Path"; Method = $Method; TimeoutSec = 120 }
+    if ($null -ne $Body) { $params.Body = $Body | ConvertTo-Json -Depth 6 -Compress; $params.ContentType = 'application/json' }
+    (Invoke-WebRequest @params).Content | ConvertFrom-Json -DateKind String
+}
+
+function ConvertFrom-EmulatorTime([string] $Text) {
+    [DateTime]::ParseExact($Text.TrimEnd('Z'), "yyyy-MM-dd'T'HH:mm:ss.ffffff", [Globalization.CultureInfo]::InvariantCulture,
+        [Globalization.DateTimeStyles]::AssumeUniversal -bor [Globalization.DateTimeStyles]::AdjustToUniversal)
+}
+
+function Get-IamToken {
+    $body = @{ auth = @{
+            identity = @{ methods = @('password'); password = @{ user = @{ name = $P.Info.userName; password = $P.Info.password; domain = @{ name = $P.Info.domainName } } } }
+            scope    = @{ project = @{ id = $P.Info.projectId } }
+        } } | ConvertTo-Json -Depth 10 -Compress
+    $r = Invoke-WebRequest -Method Post -Uri "$($P.Url)/v3/auth/tokens" -Body $body -ContentType 'application/json'
+    $token = @($r.Headers['X-Subject-Token'])[0]
+    if (-not $token) { throw 'The emulator IAM returned no X-Subject-Token.' }
+    $token
+}
+
+function Connect-Bench([ValidateSet('AkSk', 'Token')][string] $Auth = 'AkSk', [string] $Token, [switch] $PassThru) {
+    $common = @{ Region = $P.Info.region; ProjectId = $P.Info.projectId; Endpoint = $P.Url; IamEndpoint = $P.Url; PassThru = $PassThru }
+    if ($Auth -eq 'Token') {
+        Connect-EvsProject @common -Token (ConvertTo-SecureString $Token -AsPlainText -Force)
+    }
+    else {
+        Connect-EvsProject @common -AccessKey $P.Info.accessKey -SecretKey (ConvertTo-SecureString $P.Info.secretKey -AsPlainText -Force)
+    }
+}
+
+function Get-MemoryReport {
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $process.Refresh()
+    @{ PeakWorkingSet = $process.PeakWorkingSet64; WorkingSet = $process.WorkingSet64; ManagedHeap = [GC]::GetTotalMemory($false) }
+}
+
+function Get-Concurrency($Requests) {
+    # Most requests in progress at once at the emulator (start = logged time, end = start + duration).
+    $events = foreach ($r in $Requests) {
+        $start = (ConvertFrom-EmulatorTime $r.time).Ticks
+        [pscustomobject]@{ T = $start; D = 1 }
+        [pscustomobject]@{ T = $start + [long]($r.durationMs * 10000); D = -1 }
+    }
+    $current = 0; $max = 0
+    foreach ($e in ($events | Sort-Object T, D)) { $current += $e.D; if ($current -gt $max) { $max = $current } }
+    $max
+}
+
+Import-Module $P.ModulePath
+'@
+
+$ChildScripts = @{}
+
+# Figure 2: sequential calls, module vs Invoke-RestMethod, interleaved in blocks, one process.
+$ChildScripts.PerCall = @'
+$token = Get-IamToken
+$akSkContext = Connect-Bench -Auth AkSk -PassThru
+Connect-Bench -Auth Token -Token $token    # the current context: token auth, as Invoke-RestMethod
+$vol = $P.VolumeId
+$uri = "$($P.Url)/v2/$($P.Info.projectId)/cloudsnapshots"
+$headers = @{ 'X-Auth-Token' = $token }
+$script:serial = 0
+
+$variants = [ordered]@{
+    module     = { param([int] $n) for ($k = 0; $k -lt $n; $k++) { $null = New-EvsSnapshot -VolumeId $vol -Name "percall-$(($script:serial++))" } }
+    restmethod = { param([int] $n) for ($k = 0; $k -lt $n; $k++) {
+            $body = '{"snapshot":{"volume_id":"' + $vol + '","metadata":{"evssnapshot_client_token":"' + [guid]::NewGuid().ToString('N') + '"},"name":"percall-' + ($script:serial++) + '"}}'
+            $null = Invoke-RestMethod -Method Post -Uri $uri -Headers $headers -Body $body -ContentType 'application/json' } }
+    moduleAkSk = { param([int] $n) for ($k = 0; $k -lt $n; $k++) { $null = New-EvsSnapshot -VolumeId $vol -Name "percall-$(($script:serial++))" -Context $akSkContext } }
+}
+foreach ($v in $variants.Keys) { & $variants[$v] 20 }   # warm-up (JIT, connection), not counted
+
+$totals = @{}; $blocks = @{}
+foreach ($v in $variants.Keys) { $totals[$v] = 0.0; $blocks[$v] = [Collections.Generic.List[double]]::new() }
+$names = @($variants.Keys)
+$rounds = [int]($P.Count / $P.Block)
+$watch = [Diagnostics.Stopwatch]::new()
+for ($r = 0; $r -lt $rounds; $r++) {
+    # Rotate the order every round, so no variant always runs first or after the same one.
+    $order = for ($i = 0; $i -lt $names.Count; $i++) { $names[($i + $r) % $names.Count] }
+    foreach ($v in $order) {
+        $watch.Restart()
+        & $variants[$v] $P.Block
+        $ms = $watch.Elapsed.TotalMilliseconds
+        $totals[$v] += $ms
+        $blocks[$v].Add($ms / $P.Block)
+    }
+}
+$stats = Invoke-Admin 'stats'
+Out-BenchResult @{
+    Calls = $rounds * $P.Block; Totals = $totals
+    MedianPerCall = @{ module = (Get-Median $blocks.module); restmethod = (Get-Median $blocks.restmethod); moduleAkSk = (Get-Median $blocks.moduleAkSk) }
+    SnapshotsCreated = $stats.snapshotsCreated; ExpectedCreated = 3 * 20 + 3 * $rounds * $P.Block
+    Status = $stats.byStatus
+}
+'@
+
+# Figure 3: the bulk pipeline, phases and concurrency from the emulator's request log.
+$ChildScripts.Bulk = @'
+Connect-Bench -Auth AkSk
+# Warm-up (JIT, connections) on a few disks, not counted.
+$null = Get-EvsVolume -Name 'vol-000*' | New-EvsSnapshot -ThrottleLimit $P.Throttle
+$listMs = foreach ($i in 1..3) {
+    $w = [Diagnostics.Stopwatch]::StartNew()
+    $n = (Get-EvsVolume -Name 'vol-*' | Measure-Object).Count
+    if ($n -ne $P.Volumes) { throw "Get-EvsVolume -Name 'vol-*' returned $n disks, expected $($P.Volumes)." }
+    $w.Elapsed.TotalMilliseconds
+}
+
+function Measure-Bulk([int] $ThrottleLimit) {
+    $null = Invoke-Admin 'requests' DELETE
+    $startUtc = [DateTime]::UtcNow
+    $w = [Diagnostics.Stopwatch]::StartNew()
+    $n = (Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot -ThrottleLimit $ThrottleLimit | Measure-Object).Count
+    $ms = $w.Elapsed.TotalMilliseconds
+    if ($n -ne $P.Volumes) { throw "The pipeline with -ThrottleLimit $ThrottleLimit returned $n snapshots, expected $($P.Volumes)." }
+    $log = (Invoke-Admin 'requests').requests
+    $posts = @($log | Where-Object { $_.method -eq 'POST' })
+    $lists = @($log | Where-Object { $_.method -eq 'GET' })
+    if ($posts.Count -ne $P.Volumes) { throw "The emulator saw $($posts.Count) creates, expected $($P.Volumes)." }
+    $firstPost = $posts | ForEach-Object { ConvertFrom-EmulatorTime $_.time } | Sort-Object | Select-Object -First 1
+    $lastPostEnd = $posts | ForEach-Object { (ConvertFrom-EmulatorTime $_.time).AddMilliseconds($_.durationMs) } | Sort-Object | Select-Object -Last 1
+    @{
+        ThrottleLimit = $ThrottleLimit; Ms = $ms; Count = $n
+        Requests = $log.Count; ListRequests = $lists.Count
+        MaxInFlight = (Get-Concurrency $posts)
+        MedianServerMs = (Get-Median @($posts.durationMs))
+        ToFirstCreateMs = ($firstPost - $startUtc).TotalMilliseconds
+        CreateSpanMs = ($lastPostEnd - $firstPost).TotalMilliseconds
+        AfterLastCreateMs = $ms - ($lastPostEnd - $startUtc).TotalMilliseconds
+    }
+}
+$runs = foreach ($i in 1..$P.Runs) { Measure-Bulk $P.Throttle }
+$serial = Measure-Bulk 1
+Out-BenchResult @{ ListMs = @($listMs); Runs = @($runs); Serial = $serial }
+'@
+
+# Figure 4: one listing (or none, for the bare baseline) in a fresh process; peak working set at the end.
+$ChildScripts.List = @'
+Connect-Bench -Auth AkSk
+$result = @{ Listed = $P.List }
+if ($P.List) {
+    $w = [Diagnostics.Stopwatch]::StartNew()
+    $script:firstMs = $null
+    $result.Count = (Get-EvsSnapshot | ForEach-Object { if ($null -eq $script:firstMs) { $script:firstMs = $w.Elapsed.TotalMilliseconds }; $_ } | Measure-Object).Count
+    $result.Ms = $w.Elapsed.TotalMilliseconds
+    $result.FirstMs = $script:firstMs
+}
+$result.Memory = Get-MemoryReport
+Out-BenchResult $result
+'@
+
+# Figure 4: time to the first object with emulator latency, vs one raw page request.
+$ChildScripts.First = @'
+$token = Get-IamToken
+Connect-Bench -Auth AkSk
+$http = [System.Net.Http.HttpClient]::new()
+$http.DefaultRequestHeaders.Add('X-Auth-Token', $token)
+$pageUri = "$($P.Url)/v2/$($P.Info.projectId)/cloudsnapshots/detail?limit=1000&offset=0"
+
+$w = [Diagnostics.Stopwatch]::StartNew()
+$first = Get-EvsSnapshot | Select-Object -First 1
+$coldMs = $w.Elapsed.TotalMilliseconds
+if (-not $first) { throw 'Get-EvsSnapshot returned nothing.' }
+$null = $http.GetByteArrayAsync($pageUri).GetAwaiter().GetResult()   # warm-up
+
+$raw = @(); $select = @(); $stream = @(); $bytes = 0
+for ($i = 0; $i -lt $P.Runs; $i++) {
+    $w.Restart()
+    $bytes = $http.GetByteArrayAsync($pageUri).GetAwaiter().GetResult().Length
+    $raw += $w.Elapsed.TotalMilliseconds
+
+    $w.Restart()
+    $null = Get-EvsSnapshot | Select-Object -First 1
+    $select += $w.Elapsed.TotalMilliseconds
+
+    $script:firstMs = $null
+    $w.Restart()
+    $null = Get-EvsSnapshot | ForEach-Object { if ($null -eq $script:firstMs) { $script:firstMs = $w.Elapsed.TotalMilliseconds } }
+    $stream += $script:firstMs
+}
+Out-BenchResult @{ ColdSelectFirstMs = $coldMs; RawPageMs = (Get-Median $raw); SelectFirstMs = (Get-Median $select); StreamFirstMs = (Get-Median $stream); PageBytes = $bytes; RawAll = $raw; SelectAll = $select; StreamAll = $stream }
+'@
+
+# Figure 5: -Wait on 200 creates; polling requests and lag from the emulator's log and state.
+$ChildScripts.Wait = @'
+Connect-Bench -Auth AkSk
+$vols = @(Get-EvsVolume -Name 'wait-*')
+if ($vols.Count -ne $P.Snapshots) { throw "Found $($vols.Count) 'wait-*' disks, expected $($P.Snapshots)." }
+$runs = foreach ($r in 1..$P.Runs) {
+    $name = "bench-wait-$r"
+    $null = Invoke-Admin 'requests' DELETE
+    $null = Invoke-Admin 'stats' DELETE
+    $w = [Diagnostics.Stopwatch]::StartNew()
+    $result = @($vols | New-EvsSnapshot -Name $name -Wait)
+    $ms = $w.Elapsed.TotalMilliseconds
+    $doneUtc = [DateTime]::UtcNow
+    $notAvailable = @($result | Where-Object Status -ne 'available')
+    if ($result.Count -ne $P.Snapshots -or $notAvailable.Count) { throw "-Wait returned $($result.Count) snapshots, $($notAvailable.Count) not available; expected $($P.Snapshots) available." }
+
+    $stats = Invoke-Admin 'stats'
+    $log = @((Invoke-Admin 'requests').requests)
+    $polls = @($log | Where-Object { $_.method -eq 'GET' -and $_.route -like '*cloudsnapshots*' })
+    $creates = @($log | Where-Object { $_.method -eq 'POST' })
+    $snaps = @((Invoke-Admin 'snapshots').snapshots | Where-Object { $_.name -eq $name })
+    if ($snaps.Count -ne $P.Snapshots) { throw "The emulator holds $($snaps.Count) snapshots named $name, expected $($P.Snapshots)." }
+    $lastAvailable = ($snaps | ForEach-Object { ConvertFrom-EmulatorTime $_.createdAt } | Sort-Object | Select-Object -Last 1).AddSeconds($P.CreateSeconds)
+
+    # Poll rounds: list requests less than 300 ms after the previous one belong to the same round.
+    $times = @($polls | ForEach-Object { ConvertFrom-EmulatorTime $_.time } | Sort-Object)
+    $rounds = [Collections.Generic.List[datetime]]::new()
+    for ($i = 0; $i -lt $times.Count; $i++) { if ($i -eq 0 -or ($times[$i] - $times[$i - 1]).TotalMilliseconds -gt 300) { $rounds.Add($times[$i]) } }
+    $intervals = @(for ($i = 1; $i -lt $rounds.Count; $i++) { ($rounds[$i] - $rounds[$i - 1]).TotalSeconds })
+    $createTimes = @($creates | ForEach-Object { ConvertFrom-EmulatorTime $_.time } | Sort-Object)
+    $firstCreate = $createTimes[0]
+    $lastCreate = $createTimes[-1]
+    @{
+        Ms = $ms; Snapshots = $result.Count
+        PollRequests = $polls.Count
+        ListPolls = @($polls | Where-Object { $_.route -like '*/detail' }).Count
+        GetPolls = @($polls | Where-Object { $_.route -notlike '*/detail' }).Count
+        AllRequests = $stats.requests
+        PollRounds = $rounds.Count
+        Rounds = @($rounds | ForEach-Object { ($_ - $firstCreate).TotalSeconds })
+        LastInterval = $(if ($intervals.Count) { $intervals[-1] } else { 0 })
+        CreatesSpanS = ($lastCreate - $firstCreate).TotalSeconds
+        LastAvailableS = ($lastAvailable - $firstCreate).TotalSeconds
+        DoneS = ($doneUtc - $firstCreate).TotalSeconds
+        LagS = ($doneUtc - $lastAvailable).TotalSeconds
+    }
+}
+Out-BenchResult @{ Runs = @($runs) }
+'@
+
+function Invoke-BenchChild {
+    <# Runs one child script in a fresh pwsh; returns the object it reported. Throws with its output on any failure. #>
+    param([string] $Name, [hashtable] $Parameters, [int] $TimeoutSec = 600)
+    $script = Join-Path $Work "child-$Name.ps1"
+    if (-not (Test-Path $script)) { Set-Content -Path $script -Value ($ChildPrelude + "`n" + $ChildScripts[$Name]) -Encoding utf8 }
+    $paramsFile = Join-Path $Work "params-$Name-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
+    $Parameters | ConvertTo-Json -Depth 10 | Set-Content -Path $paramsFile -Encoding utf8
+    $p = Start-PwshProcess @('-NoProfile', '-NonInteractive', '-File', $script, '-ParamsFile', $paramsFile)
+    if (-not $p.Process.WaitForExit($TimeoutSec * 1000)) {
+        $p.Process.Kill($true)
+        throw "Benchmark child '$Name' did not finish within $TimeoutSec s."
+    }
+    $p.Process.WaitForExit()
+    $stdout = $p.Stdout.GetAwaiter().GetResult()
+    $stderr = $p.Stderr.GetAwaiter().GetResult()
+    $line = @($stdout -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
+    if ($p.Process.ExitCode -ne 0 -or $line.Count -ne 1 -or $stderr.Trim()) {
+        throw "Benchmark child '$Name' failed (exit code $($p.Process.ExitCode)).`nstdout:`n$stdout`nstderr:`n$stderr"
+    }
+    $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
+}
+
+function Use-Emulator {
+    <# Starts an emulator, runs the script block with it, always stops it. #>
+    param([string[]] $Arguments, [scriptblock] $Body)
+    $emulator = Start-EvsEmulator -Arguments $Arguments
+    try { & $Body $emulator }
+    finally { Stop-EvsEmulator $emulator }
+}
+
+function New-ChildParameters($Emulator, [hashtable] $Extra = @{}) {
+    $h = @{ ModulePath = $BenchModule; Url = $Emulator.Url; Info = $Emulator.Info }
+    foreach ($k in $Extra.Keys) { $h[$k] = $Extra[$k] }
+    $h
+}
+
+# ----------------------------------------------------------------------------------------------- machine
+
+function Get-MachineInfo {
+    $cpu = 'unknown'; $cores = [Environment]::ProcessorCount; $ram = 'unknown'; $os = [System.Runtime.InteropServices.RuntimeInformation]::OSDescription
+    if (Test-Path /proc/cpuinfo) {
+        $info = Get-Content /proc/cpuinfo
+        $model = $info | Where-Object { $_ -match '^model name\s*:' } | Select-Object -First 1
+        if ($model) { $cpu = ($model -split ':', 2)[1].Trim() }
+        $cores = @($info | Where-Object { $_ -match '^processor\s*:' }).Count
+    }
+    if (Test-Path /proc/meminfo) {
+        $mem = Get-Content /proc/meminfo | Where-Object { $_ -match '^MemTotal:\s*(\d+)' } | Select-Object -First 1
+        if ($mem -match '(\d+)') { $ram = '{0:n1} GiB' -f ([double]$Matches[1] / 1MB) }
+    }
+    if (Test-Path /etc/os-release) {
+        $pretty = Get-Content /etc/os-release | Where-Object { $_ -match '^PRETTY_NAME=' } | Select-Object -First 1
+        if ($pretty) { $os = ($pretty -split '=', 2)[1].Trim('"') + ' (kernel ' + [Environment]::OSVersion.Version + ')' }
+    }
+    # Whether PowerShell's own assemblies are precompiled (ReadyToRun) matters for start-up figures: IL-only
+    # assemblies are JIT-compiled on first use, in every new process.
+    $sma = [System.Management.Automation.PSObject].Assembly.Location
+    $r2r = 'unknown'
+    try {
+        $stream = [System.IO.File]::OpenRead($sma)
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $r2r = if ($pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0) { 'yes' } else { 'no (IL only, JIT-compiled in every process)' }
+            $pe.Dispose()
+        }
+        finally { $stream.Dispose() }
+    }
+    catch { }
+    $sdk = try { (& dotnet --version 2>$null) } catch { 'unknown' }
+    $loadAvg = if (Test-Path /proc/loadavg) { ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { 'n/a' }
+    [ordered]@{
+        CPU                 = "$cpu, $cores logical cores"
+        RAM                 = $ram
+        OS                  = $os
+        '.NET'              = "$([System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription) (SDK $sdk)"
+        PowerShell          = "$($PSVersionTable.PSVersion) ($($PSVersionTable.PSEdition)), started as ``$($Pwsh -join ' ')``"
+        'PowerShell R2R'    = $r2r
+        'Load at start'     = "$loadAvg (1/5/15-min load average)"
+        Date                = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss') + ' UTC'
+    }
+}
+
+# ----------------------------------------------------------------------------------------------- figures
+
+function Measure-ImportOverhead {
+    Write-Step "1/5 Import overhead ($($S.ImportRuns) runs per variant, interleaved)"
+    # Diagnostic variants (same command shape): an empty script module (what any module import costs in this
+    # pwsh), the module's DLL alone (no manifest, no formats), and the manifest without its format file.
+    $floorDir = Join-Path $Work 'floor'
+    $null = New-Item -ItemType Directory -Force $floorDir
+    Set-Content (Join-Path $floorDir 'EvsBenchEmpty.psm1') 'function Get-EvsBenchEmpty { }'
+    $noFormatDir = Join-Path $Work 'noformat'
+    Copy-Item (Split-Path $BenchModule) $noFormatDir -Recurse
+    $noFormatManifest = Join-Path $noFormatDir (Split-Path $BenchModule -Leaf)
+    $text = Get-Content $noFormatManifest -Raw
+    $variants = [ordered]@{
+        bare   = 'exit'
+        module = "Import-Module '$BenchModule'"
+        empty  = "Import-Module '$(Join-Path $floorDir 'EvsBenchEmpty.psm1')'"
+    }
+    $manifest = Import-PowerShellDataFile $BenchModule
+    $rootDll = Join-Path (Split-Path $BenchModule) $manifest.RootModule
+    if ($manifest.RootModule -like '*.dll') { $variants.dll = "Import-Module '$rootDll'" }
+    if ($text -match 'FormatsToProcess\s*=\s*@\([^)]*\)') {
+        Set-Content $noFormatManifest ($text -replace 'FormatsToProcess\s*=\s*@\([^)]*\)', 'FormatsToProcess = @()')
+        $variants.noformat = "Import-Module '$noFormatManifest'"
+    }
+    $times = @{}
+    foreach ($k in $variants.Keys) { $times[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] }  # warm-up
+    $names = @($variants.Keys)
+    for ($i = 0; $i -lt $S.ImportRuns; $i++) {
+        $order = if ($i % 2) { $names[($names.Count - 1)..0] } else { $names }
+        foreach ($k in $order) { $times[$k].Add((Measure-PwshStart $variants[$k])) }
+    }
+    $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
+    $paired = @(for ($i = 0; $i -lt $S.ImportRuns; $i++) { $times.module[$i] - $times.bare[$i] })
+    [pscustomobject]@{ Median = $median; Runs = $times; PairedDiff = (Get-Median $paired); Variants = $variants }
+}
+
+function Measure-PerCall {
+    Write-Step "2/5 Per-call overhead ($($S.PerCallCount) New-EvsSnapshot vs $($S.PerCallCount) Invoke-RestMethod, blocks of $($S.PerCallBlock))"
+    Use-Emulator @() {
+        param($emulator)
+        $r = Invoke-BenchChild PerCall (New-ChildParameters $emulator @{ VolumeId = $emulator.Info.volumeIds.app01; Count = $S.PerCallCount; Block = $S.PerCallBlock })
+        if ($r.SnapshotsCreated -ne $r.ExpectedCreated) { throw "The emulator created $($r.SnapshotsCreated) snapshots, expected $($r.ExpectedCreated)." }
+        $r
+    }
+}
+
+function Measure-Bulk {
+    Write-Step "3/5 Bulk: Get-EvsVolume | New-EvsSnapshot over $($S.BulkVolumes) disks, $($S.BulkLatencyMs) ms latency (-ThrottleLimit $($S.BulkThrottle) x$($S.BulkRuns), then 1)"
+    Use-Emulator @('--volumes', "$($S.BulkVolumes)", '--latency-ms', "$($S.BulkLatencyMs)") {
+        param($emulator)
+        Invoke-BenchChild Bulk (New-ChildParameters $emulator @{ Volumes = $S.BulkVolumes; Throttle = $S.BulkThrottle; Runs = $S.BulkRuns }) -TimeoutSec 900
+    }
+}
+
+function Measure-Listing {
+    Write-Step "4/5 Listing: $($S.ListSizes -join ' and ') snapshots (time, peak working set, first object)"
+    Use-Emulator @() {
+        param($emulator)
+        $seeded = @($emulator.Info.snapshots).Count
+        $sizes = foreach ($size in $S.ListSizes) {
+            $add = $size - $seeded
+            $r = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'snapshots' -Method POST -Body @{ count = $add }
+            if ($r.count -ne $add) { throw "Bulk seeding returned $($r.count), expected $add." }
+            $seeded += $add
+            $list = @(); $bare = @()
+            for ($i = 0; $i -lt $S.ListRuns; $i++) {
+                # Alternate which child goes first.
+                $pair = if ($i % 2) { @($true, $false) } else { @($false, $true) }
+                foreach ($doList in $pair) {
+                    $c = Invoke-BenchChild List (New-ChildParameters $emulator @{ List = $doList })
+                    if ($doList) {
+                        if ($c.Count -ne $seeded) { throw "Get-EvsSnapshot returned $($c.Count) snapshots, expected $seeded." }
+                        $list += $c
+                    }
+                    else { $bare += $c }
+                }
+            }
+            $first = $null
+            if ($size -eq $S.ListSizes[0]) {
+                $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ latencyMs = $S.FirstLatencyMs }
+                try { $first = Invoke-BenchChild First (New-ChildParameters $emulator @{ Runs = $S.FirstRuns }) }
+                finally { $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ latencyMs = 0 } }
+            }
+            [pscustomobject]@{
+                Size = $seeded
+                Ms = Get-Median @($list.Ms)
+                ColdFirstMs = Get-Median @($list.FirstMs)
+                ListPeak = Get-Median @($list.Memory.PeakWorkingSet)
+                BarePeak = Get-Median @($bare.Memory.PeakWorkingSet)
+                ListPeaks = @($list.Memory.PeakWorkingSet)
+                BarePeaks = @($bare.Memory.PeakWorkingSet)
+                ListHeap = Get-Median @($list.Memory.ManagedHeap)
+                AllMs = @($list.Ms)
+                First = $first
+            }
+        }
+        @($sizes)
+    }
+}
+
+function Measure-Wait {
+    Write-Step "5/5 Wait: New-EvsSnapshot -Wait on $($S.WaitSnapshots) snapshots taking $($S.WaitCreateSeconds) s ($($S.WaitRuns) runs)"
+    Use-Emulator @('--create-seconds', "$($S.WaitCreateSeconds)") {
+        param($emulator)
+        $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'volumes' -Method POST -Body @{ count = $S.WaitSnapshots; status = 'in-use'; namePrefix = 'wait-' }
+        Invoke-BenchChild Wait (New-ChildParameters $emulator @{ Snapshots = $S.WaitSnapshots; CreateSeconds = $S.WaitCreateSeconds; Runs = $S.WaitRuns }) -TimeoutSec 600
+    }
+}
+
+# ----------------------------------------------------------------------------------------------- run
+
+$Work = Join-Path ([System.IO.Path]::GetTempPath()) "evs-bench-$PID"
+$savedEmulatorDll = $env:EVS_EMULATOR_DLL
+$total = [System.Diagnostics.Stopwatch]::StartNew()
+try {
+    if (Test-Path $Work) { Remove-Item $Work -Recurse -Force }
+    $null = New-Item -ItemType Directory $Work
+    # Measure a private copy: a rebuild during the run must not change (or break) what is measured.
+    Copy-Item (Split-Path (Resolve-Path $ModulePath)) (Join-Path $Work 'module') -Recurse
+    $BenchModule = Join-Path $Work "module/$(Split-Path $ModulePath -Leaf)"
+    $emulatorDll = Get-EvsEmulatorPath
+    if (-not (Test-Path $emulatorDll)) { throw "The emulator is not built: $emulatorDll is missing." }
+    Copy-Item (Split-Path $emulatorDll) (Join-Path $Work 'emulator') -Recurse
+    $env:EVS_EMULATOR_DLL = Join-Path $Work "emulator/$(Split-Path $emulatorDll -Leaf)"
+    $moduleVersion = (Import-PowerShellDataFile $BenchModule).ModuleVersion
+    $moduleCommit = try { (& git -C $RepoRoot rev-parse --short HEAD 2>$null) + $(if (& git -C $RepoRoot status --porcelain -- src 2>$null) { ' + uncommitted changes in src/' } else { '' }) } catch { 'unknown' }
+
+    $machine = Get-MachineInfo
+    Write-Step "Benchmarking EvsSnapshot $moduleVersion ($moduleCommit) from $ModulePath"
+    foreach ($k in $machine.Keys) { Write-Host ("    {0,-15} {1}" -f $k, $machine[$k]) }
+
+    $import = Measure-ImportOverhead
+    $perCall = Measure-PerCall
+    $bulk = Measure-Bulk
+    $listing = Measure-Listing
+    $wait = Measure-Wait
+}
+finally {
+    $env:EVS_EMULATOR_DLL = $savedEmulatorDll
+    if (Test-Path $Work) { Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue }
+}
+$elapsed = $total.Elapsed
+
+# ----------------------------------------------------------------------------------------------- results
+
+$rows = [System.Collections.Generic.List[object]]::new()
+function Add-Row([string] $Figure, [string] $Measured, [string] $Baseline, [double] $Ratio, [string] $Target, [Nullable[bool]] $Pass, [string] $RatioText) {
+    $rows.Add([pscustomobject]@{
+            Figure   = $Figure
+            Measured = $Measured
+            Baseline = $Baseline
+            Ratio    = if ($RatioText) { $RatioText } else { '{0:n2}' -f $Ratio }
+            Target   = $Target
+            Result   = if ($null -eq $Pass) { 'info' } elseif ($Pass) { 'PASS' } else { 'FAIL' }
+        })
+}
+
+# 1
+$importRatio = $import.Median.module / $import.Median.bare
+Add-Row '1. Import overhead (median wall time of `pwsh -NoProfile -Command`)' "Import-Module: $(Format-Ms $import.Median.module)" "exit: $(Format-Ms $import.Median.bare)" $importRatio '<= 1.15' ($importRatio -le 1.15)
+
+# 2
+$pcModule = $perCall.Totals.module; $pcIrm = $perCall.Totals.restmethod; $pcAkSk = $perCall.Totals.moduleAkSk
+Add-Row "2. Per-call: $($perCall.Calls) sequential New-EvsSnapshot (token auth), total" (Format-Ms $pcModule) "$($perCall.Calls) Invoke-RestMethod: $(Format-Ms $pcIrm)" ($pcModule / $pcIrm) '<= 1.0' (($pcModule / $pcIrm) -le 1.0)
+Add-Row "2b. Per-call, same with AK/SK signing (info)" (Format-Ms $pcAkSk) "Invoke-RestMethod: $(Format-Ms $pcIrm)" ($pcAkSk / $pcIrm) '-' $null
+
+# 3
+$ideal = $S.BulkVolumes * $S.BulkLatencyMs / $S.BulkThrottle
+$bulkMs = Get-Median @($bulk.Runs.Ms)
+Add-Row "3. Bulk: $($S.BulkVolumes) disks, -ThrottleLimit $($S.BulkThrottle), $($S.BulkLatencyMs) ms latency (median of $($S.BulkRuns))" (Format-Ms $bulkMs) "ideal $(Format-Ms $ideal)" ($bulkMs / $ideal) '<= 1.25' (($bulkMs / $ideal) -le 1.25)
+Add-Row "3b. Same pipeline, -ThrottleLimit 1 (info)" (Format-Ms $bulk.Serial.Ms) "-ThrottleLimit $($S.BulkThrottle): $(Format-Ms $bulkMs)" ($bulk.Serial.Ms / $bulkMs) '-' $null ('{0:n1}x slower' -f ($bulk.Serial.Ms / $bulkMs))
+
+# 4
+$small = $listing[0]; $large = $listing[-1]
+$perKSmall = $small.Ms / ($small.Size / 1000); $perKLarge = $large.Ms / ($large.Size / 1000)
+Add-Row "4a. Listing time per 1,000 ($('{0:n0}' -f $small.Size) / $('{0:n0}' -f $large.Size) snapshots)" "$(Format-Ms $perKLarge) at $('{0:n0}' -f $large.Size)" "$(Format-Ms $perKSmall) at $('{0:n0}' -f $small.Size)" ($perKLarge / $perKSmall) '<= 1.25 (linear)' (($perKLarge / $perKSmall) -le 1.25)
+foreach ($l in $listing) {
+    $delta = $l.ListPeak - $l.BarePeak
+    Add-Row "4b. Peak working set, listing $('{0:n0}' -f $l.Size)" "$(Format-MB $l.ListPeak) (+$(Format-MB $delta))" "bare session $(Format-MB $l.BarePeak)" ($l.ListPeak / $l.BarePeak) '<= bare + 50 MB' ($delta -le 50MB)
+}
+$first = $small.First
+Add-Row "4c. First object, $($S.FirstLatencyMs) ms latency (Get-EvsSnapshot | Select-Object -First 1)" (Format-Ms $first.SelectFirstMs) "one page request: $(Format-Ms $first.RawPageMs)" ($first.SelectFirstMs / $first.RawPageMs) '< 2 (one page, not more)' (($first.SelectFirstMs / $first.RawPageMs) -lt 2)
+
+# 5
+$w = $wait.Runs
+$waitMs = Get-Median @($w.Ms)
+$lag = Get-Median @($w.LagS)
+$interval = Get-Median @($w.LastInterval)
+$pollReq = Get-Median @($w.PollRequests)
+$budget = $S.WaitSnapshots * ($waitMs / 1000)
+Add-Row "5a. -Wait on $($S.WaitSnapshots) snapshots ($($S.WaitCreateSeconds) s each): done after last became available (total $(Format-Ms $waitMs))" ('{0:n2} s' -f $lag) ('poll interval then: {0:n2} s' -f $interval) ($lag / $interval) '<= 1 poll interval' ($lag -le $interval)
+Add-Row "5b. -Wait polling requests (list + GET)" ('{0:n0}' -f $pollReq) ('{0} x {1:n1} s = {2:n0}' -f $S.WaitSnapshots, ($waitMs / 1000), $budget) ($pollReq / $budget) '< 1' (($pollReq / $budget) -lt 1)
+
+$table = [System.Text.StringBuilder]::new()
+$null = $table.AppendLine('| Figure | Measured | Baseline / ideal | Ratio | Target | Result |')
+$null = $table.AppendLine('|---|---|---|---|---|---|')
+foreach ($r in $rows) { $null = $table.AppendLine("| $($r.Figure) | $($r.Measured) | $($r.Baseline) | $($r.Ratio) | $($r.Target) | **$($r.Result)** |") }
+$failed = @($rows | Where-Object Result -eq 'FAIL')
+
+# ----------------------------------------------------------------------------------------------- report
+
+function Join-Values([double[]] $Values, [scriptblock] $Format) { ($Values | ForEach-Object { & $Format $_ }) -join ', ' }
+
+$md = [System.Text.StringBuilder]::new()
+$null = $md.AppendLine('# Benchmarks')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Generated by ``tests/bench/Invoke-Benchmark.ps1`` (``dotnet pwsh ./build.ps1 bench``) in one run of $('{0:n0}' -f $elapsed.TotalMinutes) min $($elapsed.Seconds) s$(if ($Quick) { ' with -Quick (reduced sizes: not the issue''s figures)' }). Do not edit by hand; run it again.")
+$null = $md.AppendLine("Module: EvsSnapshot $moduleVersion, commit $moduleCommit, built module copied from ``$(Resolve-Path -Relative -RelativeBasePath $RepoRoot $ModulePath)``.")
+$null = $md.AppendLine()
+$null = $md.AppendLine('## Machine')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| | |')
+$null = $md.AppendLine('|---|---|')
+foreach ($k in $machine.Keys) { $null = $md.AppendLine("| $k | $($machine[$k]) |") }
+$null = $md.AppendLine()
+$null = $md.AppendLine('The machine is small and shared (other builds and tests may run at the same time), so every figure is a **median** of')
+$null = $md.AppendLine('repeated, interleaved measurements; single runs vary by 20% or more.')
+$null = $md.AppendLine()
+$null = $md.AppendLine('## Results')
+$null = $md.AppendLine()
+$null = $md.Append($table.ToString())
+$null = $md.AppendLine()
+$null = $md.AppendLine($(if ($failed.Count) { "Targets missed: $(($failed | ForEach-Object { $_.Figure.Split(' ')[0] }) -join ', ') (see the analysis below each method)." } else { 'Every target is met.' }))
+$null = $md.AppendLine()
+$null = $md.AppendLine('## Method')
+$null = $md.AppendLine()
+$null = $md.AppendLine('Everything runs on this machine: the benchmark, child `pwsh` processes (`' + ($Pwsh -join ' ') + ' -NoProfile`, the pinned local PowerShell) and the EVS')
+$null = $md.AppendLine('emulator (`tests/EvsEmulator`, Kestrel on 127.0.0.1), each figure with a fresh emulator. The module and the emulator are copied')
+$null = $md.AppendLine('to a temporary folder first. Times are wall-clock (`Stopwatch`); request counts, server-side durations and timestamps come from')
+$null = $md.AppendLine('the emulator''s `/__emulator/requests` log and `/__emulator/stats`. Progress output is off (`$ProgressPreference = ''SilentlyContinue''`) in the children.')
+$null = $md.AppendLine()
+
+# 1
+$null = $md.AppendLine('### 1. Import overhead')
+$null = $md.AppendLine()
+$null = $md.AppendLine("``$($Pwsh -join ' ') -NoProfile -Command 'Import-Module <copy of the built module>.psd1'`` against the same with ``-Command 'exit'``,")
+$null = $md.AppendLine("from process start to exit. One warm-up run each, then $($S.ImportRuns) rounds that run every variant once, alternating the order")
+$null = $md.AppendLine('(forward, reverse). Figure: ratio of the medians; target: at most 1.15. To show where the time goes, the same rounds also')
+$null = $md.AppendLine('time diagnostic variants with the same command shape:')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Variant | Command | Median | Over bare start |')
+$null = $md.AppendLine('|---|---|---|---|')
+$labels = @{ bare = 'bare start'; module = 'the module (manifest)'; empty = 'an empty script module (floor: any module)'; dll = 'the module''s DLL alone (no manifest, no formats)'; noformat = 'the manifest without FormatsToProcess' }
+foreach ($k in $import.Variants.Keys) {
+    $cmd = $import.Variants[$k] -replace [regex]::Escape($Work), '<tmp>'
+    $over = if ($k -eq 'bare') { '-' } else { '+{0} ({1:+0;-0}%)' -f (Format-Ms ($import.Median[$k] - $import.Median.bare)), (100 * ($import.Median[$k] / $import.Median.bare - 1)) }
+    $null = $md.AppendLine("| $($labels[$k]) | ``$cmd`` | $(Format-Ms $import.Median[$k]) | $over |")
+}
+$null = $md.AppendLine()
+$null = $md.AppendLine("Median of the per-round differences (module - bare): $(Format-Ms $import.PairedDiff). All runs (ms): bare $(Join-Values $import.Runs.bare { '{0:n0}' -f $args[0] }); module $(Join-Values $import.Runs.module { '{0:n0}' -f $args[0] }).")
+$null = $md.AppendLine()
+
+# 2
+$null = $md.AppendLine('### 2. Per-call overhead')
+$null = $md.AppendLine()
+$null = $md.AppendLine("One child pwsh, one emulator with no latency. The module is connected with ``Connect-EvsProject -Token`` (a token from the emulator's")
+$null = $md.AppendLine('IAM, `POST /v3/auth/tokens`, header `X-Subject-Token`), so both sides authenticate the same way with `X-Auth-Token`; the AK/SK row')
+$null = $md.AppendLine('(a second context from `Connect-EvsProject -AccessKey/-SecretKey -PassThru`, passed with `-Context`) adds SDK-HMAC-SHA256 signing per call.')
+$null = $md.AppendLine("Each call is a separate invocation in a ``for`` loop: ```$null = New-EvsSnapshot -VolumeId <app01> -Name percall-N`` against")
+$null = $md.AppendLine("``Invoke-RestMethod -Method Post -Uri .../v2/{project}/cloudsnapshots -Headers @{'X-Auth-Token'=...} -ContentType application/json`` with")
+$null = $md.AppendLine('the body the module sends (`{"snapshot":{"volume_id":...,"metadata":{"evssnapshot_client_token":<new guid>},"name":...}}`).')
+$null = $md.AppendLine("After 20 warm-up calls of each, $($perCall.Calls / $S.PerCallBlock) rounds of $($S.PerCallBlock) calls per variant, the order rotating every round; totals are")
+$null = $md.AppendLine('summed over the rounds. Target: module total / Invoke-RestMethod total at most 1.0.')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Median per call (over blocks): New-EvsSnapshot (token) $(Format-Ms $perCall.MedianPerCall.module), New-EvsSnapshot (AK/SK) $(Format-Ms $perCall.MedianPerCall.moduleAkSk), Invoke-RestMethod $(Format-Ms $perCall.MedianPerCall.restmethod). The emulator created $($perCall.SnapshotsCreated) snapshots, as expected.")
+$null = $md.AppendLine()
+
+# 3
+$null = $md.AppendLine('### 3. Bulk')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Emulator with ``--volumes $($S.BulkVolumes) --latency-ms $($S.BulkLatencyMs)`` (every API response delayed $($S.BulkLatencyMs) ms); one child connected with AK/SK.")
+$null = $md.AppendLine("Timed: ``(Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot -ThrottleLimit $($S.BulkThrottle) | Measure-Object).Count`` (must be $($S.BulkVolumes)), after a warm-up")
+$null = $md.AppendLine("on 9 disks; $($S.BulkRuns) runs, median. The wildcard name is filtered in the client, so the timed pipeline also lists all $($S.BulkVolumes + 9) disks")
+$null = $md.AppendLine("(2 pages). Ideal: $($S.BulkVolumes) x $($S.BulkLatencyMs) ms / $($S.BulkThrottle) = $(Format-Ms $ideal). Target: at most 1.25 x ideal. Then the same pipeline once with ``-ThrottleLimit 1``.")
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Run | Total | Listing before the first create | Creates (first start to last end) | After the last create | Most creates in flight | Median server time per create |')
+$null = $md.AppendLine('|---|---|---|---|---|---|---|')
+$i = 0
+foreach ($r in @($bulk.Runs) + @($bulk.Serial)) {
+    $i++
+    $null = $md.AppendLine("| $(if ($r.ThrottleLimit -eq 1) { '-ThrottleLimit 1' } else { "-ThrottleLimit $($r.ThrottleLimit) #$i" }) | $(Format-Ms $r.Ms) | $(Format-Ms $r.ToFirstCreateMs) | $(Format-Ms $r.CreateSpanMs) | $(Format-Ms $r.AfterLastCreateMs) | $($r.MaxInFlight) | $(Format-Ms $r.MedianServerMs) |")
+}
+$null = $md.AppendLine()
+$null = $md.AppendLine("``Get-EvsVolume -Name 'vol-*'`` alone: $(Join-Values $bulk.ListMs { Format-Ms $args[0] }).")
+$null = $md.AppendLine()
+
+# 4
+$null = $md.AppendLine('### 4. Listing')
+$null = $md.AppendLine()
+$null = $md.AppendLine("One emulator (no latency), bulk-seeded through ``POST /__emulator/snapshots`` to $(($listing | ForEach-Object { '{0:n0}' -f $_.Size }) -join ' and then ') snapshots (the 4 seed")
+$null = $md.AppendLine("snapshots included). At each size, $($S.ListRuns) pairs of fresh child processes, alternating which goes first: a *listing* child (import,")
+$null = $md.AppendLine('`Connect-EvsProject` with AK/SK, then `(Get-EvsSnapshot | ForEach-Object { <note first arrival> ; $_ } | Measure-Object).Count`, timed) and a')
+$null = $md.AppendLine('*bare* child (the same import and connect, no listing). Each prints `[Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64` at the end.')
+$null = $md.AppendLine('Time per 1,000 = median listing time / (snapshots / 1,000); the listing children are fresh processes, so this includes first-call JIT.')
+$null = $md.AppendLine('Targets: time per 1,000 at the large size at most 1.25 x the small size (linear); peak working set at most 50 MB above the bare child''s.')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Snapshots | Listing (median) | Per 1,000 | Runs | Peak WS listing | Peak WS bare | Difference | First object (cold process) |')
+$null = $md.AppendLine('|---|---|---|---|---|---|---|---|')
+foreach ($l in $listing) {
+    $null = $md.AppendLine("| $('{0:n0}' -f $l.Size) | $(Format-Ms $l.Ms) | $(Format-Ms ($l.Ms / ($l.Size / 1000))) | $(Join-Values $l.AllMs { Format-Ms $args[0] }) | $(Format-MB $l.ListPeak) ($(Join-Values $l.ListPeaks { '{0:n0}' -f ($args[0] / 1MB) })) | $(Format-MB $l.BarePeak) ($(Join-Values $l.BarePeaks { '{0:n0}' -f ($args[0] / 1MB) })) | $(Format-MB ($l.ListPeak - $l.BarePeak)) | $(Format-Ms $l.ColdFirstMs) |")
+}
+$null = $md.AppendLine()
+$null = $md.AppendLine("First object: the emulator's latency is set to $($S.FirstLatencyMs) ms (``PATCH /__emulator/config``) at $('{0:n0}' -f $small.Size) snapshots; one child connects,")
+$null = $md.AppendLine("warms up once, then $($S.FirstRuns) times: one raw page request (``HttpClient`` GET ``cloudsnapshots/detail?limit=1000&offset=0`` with ``X-Auth-Token``, body read:")
+$null = $md.AppendLine("$('{0:n0}' -f $first.PageBytes) bytes) - the baseline, *one page's latency* -, ``Get-EvsSnapshot | Select-Object -First 1``, and a full listing that notes the")
+$null = $md.AppendLine('arrival of its first object. Medians. Target: the first object takes less than two page requests (the cmdlet waits for the first page only).')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Raw page $(Format-Ms $first.RawPageMs), ``Select-Object -First 1`` $(Format-Ms $first.SelectFirstMs), first object of a full listing $(Format-Ms $first.StreamFirstMs); first ``Select-Object -First 1`` in the fresh process (JIT included): $(Format-Ms $first.ColdSelectFirstMs).")
+$null = $md.AppendLine()
+
+# 5
+$null = $md.AppendLine('### 5. Wait')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Emulator with ``--create-seconds $($S.WaitCreateSeconds)`` and $($S.WaitSnapshots) extra in-use disks (``wait-0001``...); one child connected with AK/SK runs")
+$null = $md.AppendLine("``@(`$disks | New-EvsSnapshot -Name bench-wait-N -Wait)`` (default ``-ThrottleLimit`` 8, ``-MaxPollInterval`` 10 s) $($S.WaitRuns) times and checks that all $($S.WaitSnapshots) come back available.")
+$null = $md.AppendLine('From the emulator: polling requests = `GET .../cloudsnapshots/detail` (the batched id-filtered lists) + `GET .../cloudsnapshots/{id}`; the moment the')
+$null = $md.AppendLine("last snapshot became available = its ``created_at`` + $($S.WaitCreateSeconds) s; poll rounds = list requests less than 300 ms apart. Lag = the cmdlet's return minus")
+$null = $md.AppendLine('that moment. Targets: lag at most the poll interval in effect then (the gap between the last two poll rounds), and fewer polling')
+$null = $md.AppendLine("requests than one per snapshot per second ($($S.WaitSnapshots) x total seconds). Median over the runs.")
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Run | Total | Creates span | Last available at | Done at | Lag | Last poll interval | Poll rounds (s after first create) | List polls | GET polls |')
+$null = $md.AppendLine('|---|---|---|---|---|---|---|---|---|---|')
+$i = 0
+foreach ($r in $w) {
+    $i++
+    $null = $md.AppendLine("| $i | $(Format-Ms $r.Ms) | $('{0:n2} s' -f $r.CreatesSpanS) | $('{0:n2} s' -f $r.LastAvailableS) | $('{0:n2} s' -f $r.DoneS) | $('{0:n2} s' -f $r.LagS) | $('{0:n2} s' -f $r.LastInterval) | $(($r.Rounds | ForEach-Object { '{0:n2}' -f $_ }) -join ', ') | $($r.ListPolls) | $($r.GetPolls) |")
+}
+$null = $md.AppendLine()
+
+$reportText = $md.ToString()
+$null = New-Item -ItemType Directory -Force (Split-Path $OutFile)
+Set-Content -Path $OutFile -Value $reportText.TrimEnd() -Encoding utf8
+
+Write-Host ''
+Write-Host $table.ToString()
+Write-Host ("Benchmark took {0:n0} s; report written to {1}" -f $elapsed.TotalSeconds, $OutFile)
+if ($failed.Count) { Write-Host "Targets missed: $($failed.Count) ($(($failed | ForEach-Object { $_.Figure.Split(' ')[0] }) -join ', '))" -ForegroundColor Yellow }
+else { Write-Host 'Every target met.' -ForegroundColor Green }
