@@ -17,7 +17,7 @@ if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
 $null = New-Item -ItemType Directory -Path $OutputPath
 $config = Join-Path (Split-Path $OutputPath) 'psresourceget-home'
 # It must exist: .NET reports a missing special folder as "", and PSResourceGet would then use the current directory.
-$null = New-Item -ItemType Directory -Force -Path (Join-Path $config '.local/share')
+$null = New-Item -ItemType Directory -Force -Path (Join-Path $config '.local/share'), (Join-Path $config '.config')
 
 $script = @"
 `$ErrorActionPreference = 'Stop'
@@ -26,16 +26,17 @@ Publish-PSResource -Path '$ModulePath' -Repository EvsSnapshotLocal
 Unregister-PSResourceRepository -Name EvsSnapshotLocal
 "@
 $pwsh = Get-PwshCommand
-$saved = $env:XDG_DATA_HOME, $env:HOME
+$saved = $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME, $env:HOME
 try {
     # PSResourceGet keeps its repository list under the user's data folder; point both at out/.
     $env:XDG_DATA_HOME = Join-Path $config '.local/share'
+    $env:XDG_CONFIG_HOME = Join-Path $config '.config'   # NuGet (inside PSResourceGet) writes its NuGet.Config there
     $env:HOME = $config
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
     if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed (exit code $LASTEXITCODE)." }
 }
 finally {
-    $env:XDG_DATA_HOME, $env:HOME = $saved
+    $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME, $env:HOME = $saved
 }
 $package = Get-ChildItem $OutputPath -Filter 'EvsSnapshot.*.nupkg' | Select-Object -First 1
 if (-not $package) { throw "No EvsSnapshot .nupkg was produced in $OutputPath." }

@@ -154,8 +154,8 @@ Describe 'Packaging' {
     It 'installs with Install-PSResource into a temporary path, imports by name and connects' {
         $installHome = Join-Path $Work 'home'
         # .NET reports a special folder that does not exist as "" (PSResourceGet would then write to the current directory).
-        $null = New-Item -ItemType Directory -Force -Path (Join-Path $installHome '.local/share')
-        $result = Invoke-Child -Environment @{ XDG_DATA_HOME = (Join-Path $installHome '.local/share'); HOME = $installHome } @"
+        $null = New-Item -ItemType Directory -Force -Path (Join-Path $installHome '.local/share'), (Join-Path $installHome '.config')
+        $result = Invoke-Child -Environment @{ XDG_DATA_HOME = (Join-Path $installHome '.local/share'); XDG_CONFIG_HOME = (Join-Path $installHome '.config'); HOME = $installHome } @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name EvsTest -Uri '$Repository' -Trusted
 Install-PSResource EvsSnapshot -Repository EvsTest -TrustRepository -Quiet
@@ -168,6 +168,9 @@ $ConnectLine
         $result.ExitCode | Should -Be 0 -Because $result.Output
         $result.Output | Should -Match ([regex]::Escape("installed at $installHome"))
         $result.Output | Should -Match 'volume: db01'
+        # Nothing leaked into the working directory or the real user profile.
+        Join-Path (Get-EvsRepoRoot) 'NuGet' | Should -Not -Exist
+        Join-Path (Get-EvsRepoRoot) 'PSResourceGet' | Should -Not -Exist
     }
 }
 
