@@ -357,30 +357,24 @@ namespace EvsSnapshot.Client
         }
 
         /// <summary>
-        /// <c>POST cloudsnapshots/{id}/rollback</c>. Sent once in effect: after a lost answer (or a repeat that meets a
-        /// 400), a snapshot that is "rollbacking" shows the rollback is under way.
+        /// <c>POST cloudsnapshots/{id}/rollback</c>. Sent once in effect: after a lost answer, a snapshot that is
+        /// "rollbacking" shows the rollback is under way and it is not sent again. (A POST with a body is never
+        /// re-sent by the HTTP stack itself, so a plain 400 is always the API's real answer.)
         /// </summary>
-        public async Task RollbackSnapshotAsync(string snapshotId, string volumeId, string? volumeName, CallOptions call)
+        public Task RollbackSnapshotAsync(string snapshotId, string volumeId, string? volumeName, CallOptions call)
         {
             snapshotId = InputValidator.SnapshotId(snapshotId);
             volumeId = InputValidator.VolumeId(volumeId);
             var body = new RollbackRequest { Rollback = new RollbackOption { VolumeId = volumeId, Name = volumeName } };
             var request = Evs(HttpMethod.Post, $"roll back volume {volumeId} to snapshot {snapshotId}", "cloudsnapshots", snapshotId, "rollback");
             request.Body = JsonSerializer.SerializeToUtf8Bytes(body, WireJson.Default.RollbackRequest);
-            try
-            {
-                await SendCheckedAsync(request, r => true, async () => (await IsRollingBackAsync(snapshotId, call).ConfigureAwait(false), true),
-                    (failure, checkFailure) => new EvsException(EvsErrorKind.OutcomeUnknown, "RollbackOutcomeUnknown",
-                        $"Rolling volume {volumeId} back to snapshot {snapshotId} failed ambiguously ({failure.Message}) and checking the snapshot failed too ({checkFailure.Message}).", failure)
-                    {
-                        Target = snapshotId,
-                        RecommendedAction = $"Run Get-EvsVolume -Id {volumeId} to see whether it is rollbacking.",
-                    }, call).ConfigureAwait(false);
-            }
-            catch (EvsApiException ex) when (ex.StatusCode == 400)
-            {
-                if (!await IsRollingBackAsync(snapshotId, call).ConfigureAwait(false)) throw;
-            }
+            return SendCheckedAsync(request, r => true, async () => (await IsRollingBackAsync(snapshotId, call).ConfigureAwait(false), true),
+                (failure, checkFailure) => new EvsException(EvsErrorKind.OutcomeUnknown, "RollbackOutcomeUnknown",
+                    $"Rolling volume {volumeId} back to snapshot {snapshotId} failed ambiguously ({failure.Message}) and checking the snapshot failed too ({checkFailure.Message}).", failure)
+                {
+                    Target = snapshotId,
+                    RecommendedAction = $"Run Get-EvsVolume -Id {volumeId} to see whether it is rollbacking.",
+                }, call);
         }
 
         private async Task<bool> IsRollingBackAsync(string snapshotId, CallOptions call)

@@ -19,6 +19,13 @@ namespace EvsSnapshot.Commands
         [ArgumentCompleter(typeof(VolumeIdCompleter))]
         public string[] Id { get; set; } = new string[0];
 
+        /// <summary>
+        /// A snapshot piped in: its source disk is shown (binds together with the snapshot's own Id, which is then
+        /// ignored), so Get-EvsSnapshot | Get-EvsVolume gives the disks the snapshots were taken from.
+        /// </summary>
+        [Parameter(ParameterSetName = ByIdSet, ValueFromPipeline = true)]
+        public SnapshotDetails? Snapshot { get; set; }
+
         /// <summary>Disk name; exact names are filtered by the server, names with wildcards here.</summary>
         [Parameter(Position = 0, ParameterSetName = ListSet)]
         [SupportsWildcards]
@@ -55,7 +62,8 @@ namespace EvsSnapshot.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in Id)
+                var ids = Snapshot != null ? new[] { Snapshot.VolumeId ?? string.Empty } : Id;
+                foreach (var id in ids)
                 {
                     try
                     {

@@ -95,7 +95,17 @@ namespace EvsSnapshot.Commands
                 {
                     throw new EvsException(EvsErrorKind.InvalidState, "SnapshotHasNoVolume", $"Snapshot {snapshotId} names no source volume.") { Target = snapshot };
                 }
-                var volume = await api.GetVolumeAsync(snapshot.VolumeId!, call).ConfigureAwait(false);
+                VolumeDetails volume;
+                try
+                {
+                    volume = await api.GetVolumeAsync(snapshot.VolumeId!, call).ConfigureAwait(false);
+                }
+                catch (EvsApiException ex) when (ex.StatusCode == 404)
+                {
+                    throw new EvsException(EvsErrorKind.NotFound, "VolumeNotFound",
+                        $"The source volume {snapshot.VolumeId} of snapshot {snapshotId} no longer exists; a snapshot can only be rolled back onto its source disk.", ex)
+                    { Target = snapshot.VolumeId };
+                }
                 if (volume.Status != VolumeStatus.Available && volume.Status != VolumeStatus.ErrorRollbacking)
                 {
                     bool attached = volume.Status == VolumeStatus.InUse || volume.Attachments.Count > 0;

@@ -8,6 +8,8 @@
 
 Set-StrictMode -Version 3.0
 
+$script:BuilderPath = $PSCommandPath
+
 class EvsHelpText {
     static [string] $AllSets = '(All)'
     static [string[]] $Sections = @('SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS')
@@ -480,15 +482,33 @@ function ConvertTo-AboutText {
 
 # ------------------------------------------------------------------------------------------------ entry point
 
+function Get-HelpCacheKey([System.Collections.Generic.List[string]] $Files) {
+    # The output depends on the pages, this builder and the platform's line ending; nothing else.
+    $hash = [System.Security.Cryptography.IncrementalHash]::CreateHash([System.Security.Cryptography.HashAlgorithmName]::SHA256)
+    $hash.AppendData([System.Text.Encoding]::UTF8.GetBytes("evs-help-1|$([Environment]::NewLine)|"))
+    $hash.AppendData([System.IO.File]::ReadAllBytes($script:BuilderPath))
+    foreach ($file in $Files) {
+        $hash.AppendData([System.Text.Encoding]::UTF8.GetBytes('|' + [System.IO.Path]::GetFileName($file) + '|'))
+        $hash.AppendData([System.IO.File]::ReadAllBytes($file))
+    }
+    [System.BitConverter]::ToString($hash.GetHashAndReset()).Replace('-', '').Substring(0, 32).ToLowerInvariant()
+}
+
 function Build-EvsHelp {
     <#
     .SYNOPSIS
     Builds MAML help (the pages' "external help file", e.g. EvsSnapshot.dll-Help.xml) and about_*.help.txt
     from PlatyPS markdown, without PlatyPS.
+    .DESCRIPTION
+    The result is cached by content: when neither the pages nor this builder changed since an earlier build, the
+    files are copied from the cache (a folder per SHA-256 of the inputs under $env:EVS_HELP_CACHE, or the temp
+    folder's EvsSnapshot-help) instead of being generated again. -NoCache always generates them.
     .PARAMETER DocsPath
     The folder with <Cmdlet>.md pages and about_*.help.md topics (docs/en-US).
     .PARAMETER OutputPath
     The module's culture folder (out/EvsSnapshot/en-US); created when missing.
+    .PARAMETER NoCache
+    Generate the files even when the cache has them, and do not store them.
     .PARAMETER PassThru
     Return the files written.
     #>
@@ -496,6 +516,7 @@ function Build-EvsHelp {
     param(
         [Parameter(Mandatory)] [string] $DocsPath,
         [Parameter(Mandatory)] [string] $OutputPath,
+        [switch] $NoCache,
         [switch] $PassThru
     )
     $ErrorActionPreference = 'Stop'
@@ -504,13 +525,31 @@ function Build-EvsHelp {
     $OutputPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputPath)
     if (-not [System.IO.Directory]::Exists($DocsPath)) { throw "The help folder '$DocsPath' does not exist." }
     $null = [System.IO.Directory]::CreateDirectory($OutputPath)
+    $files = [System.Collections.Generic.List[string]]::new([System.IO.Directory]::GetFiles($DocsPath, '*.md'))
+    $files.Sort([System.StringComparer]::Ordinal)
+    $written = [System.Collections.Generic.List[string]]::new()
+
+    $cacheRoot = if ($env:EVS_HELP_CACHE) { $env:EVS_HELP_CACHE } else { [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'EvsSnapshot-help') }
+    $cacheEntry = $null
+    if (-not $NoCache) {
+        $cacheEntry = [System.IO.Path]::Combine($cacheRoot, (Get-HelpCacheKey $files))
+        if ([System.IO.File]::Exists([System.IO.Path]::Combine($cacheEntry, '.complete'))) {
+            foreach ($cached in [System.IO.Directory]::GetFiles($cacheEntry)) {
+                if ([System.IO.Path]::GetFileName($cached) -eq '.complete') { continue }
+                $target = [System.IO.Path]::Combine($OutputPath, [System.IO.Path]::GetFileName($cached))
+                [System.IO.File]::Copy($cached, $target, $true)
+                $written.Add($target)
+            }
+            [System.IO.Directory]::SetLastWriteTimeUtc($cacheEntry, [DateTime]::UtcNow)
+            Write-Host ('Help unchanged since an earlier build: copied to {0} from {1} in {2:n0} ms' -f $OutputPath, $cacheEntry, $watch.Elapsed.TotalMilliseconds)
+            if ($PassThru) { foreach ($w in $written) { Get-Item -LiteralPath $w } }
+            return
+        }
+    }
 
     $utf8 = [System.Text.UTF8Encoding]::new($false)
     $helpFiles = [ordered]@{}
-    $written = [System.Collections.Generic.List[string]]::new()
     $aboutCount = 0
-    $files = [System.Collections.Generic.List[string]]::new([System.IO.Directory]::GetFiles($DocsPath, '*.md'))
-    $files.Sort([System.StringComparer]::Ordinal)
     foreach ($file in $files) {
         $fileName = [System.IO.Path]::GetFileName($file)
         if ($fileName -like 'about_*.help.md') {
@@ -537,7 +576,28 @@ function Build-EvsHelp {
         [System.IO.File]::WriteAllText($target, $sb.ToString().Replace("`n", [Environment]::NewLine), $utf8)
         $written.Add($target)
     }
-    Write-Host ('Help for {0} cmdlets and {1} about topic(s) written to {2} in {3:n0} ms' -f $commandCount, $aboutCount, $OutputPath, $watch.Elapsed.TotalMilliseconds)
+    $elapsed = $watch.Elapsed.TotalMilliseconds
+
+    if ($cacheEntry) {
+        # Best effort: a cache that cannot be written (read-only temp, a parallel build) never fails the build.
+        try {
+            $staging = "$cacheEntry.$([guid]::NewGuid().ToString('N')).tmp"
+            $null = [System.IO.Directory]::CreateDirectory($staging)
+            foreach ($w in $written) { [System.IO.File]::Copy($w, [System.IO.Path]::Combine($staging, [System.IO.Path]::GetFileName($w))) }
+            [System.IO.File]::WriteAllText([System.IO.Path]::Combine($staging, '.complete'), '')
+            if (-not [System.IO.Directory]::Exists($cacheEntry)) { [System.IO.Directory]::Move($staging, $cacheEntry) }
+            else { [System.IO.Directory]::Delete($staging, $true) }
+            # Keep the ten most recently used entries.
+            $entries = @([System.IO.DirectoryInfo]::new($cacheRoot).GetDirectories() | Where-Object Name -Match '^[0-9a-f]{32}$')
+            if ($entries.Count -gt 10) {
+                $entries | Sort-Object LastWriteTimeUtc | Select-Object -First ($entries.Count - 10) | ForEach-Object { $_.Delete($true) }
+            }
+        }
+        catch {
+            Write-Verbose "The help cache in $cacheRoot was not updated: $_"
+        }
+    }
+    Write-Host ('Help for {0} cmdlets and {1} about topic(s) written to {2} in {3:n0} ms' -f $commandCount, $aboutCount, $OutputPath, $elapsed)
     if ($PassThru) { foreach ($w in $written) { Get-Item -LiteralPath $w } }
 }
 

@@ -441,8 +441,10 @@ public class SnapshotWaiterTests
     {
         var handler = new FakeHandler().Then(HttpStatusCode.NotFound, Respond.Error("EVS.5404", "could not be found"));
         using var ctx = await Contexts.AkSkAsync(handler);
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() =>
+        var ex = await Assert.ThrowsAsync<EvsException>(() =>
             VolumeWaiter.WaitForStatusAsync(ctx.Api, Ids.Volume, "available", Array.Empty<string>(), Fast(), Contexts.Call()));
         Assert.Equal(EvsErrorKind.NotFound, ex.Kind);
+        Assert.Equal("VolumeNotFound", ex.ErrorId); // names the disk, not the snapshot the caller started from
+        Assert.Equal(Ids.Volume, ex.Target);
     }
 }

@@ -82,7 +82,9 @@ namespace EvsSnapshot.Client.Waiting
         public Action<WaitProgress>? Progress { get; set; }
 
         /// <summary>Polls made (each is one list request, or one GET in the fallback).</summary>
-        public int Requests { get; private set; }
+        public int Requests => Volatile.Read(ref _requests);
+
+        private int _requests;
 
         /// <summary>Adds a snapshot to the wait; the outcome is reported through the callbacks.</summary>
         public void Add(string snapshotId, SnapshotDetails? lastKnown = null) => AddEntry(snapshotId, lastKnown, null);
@@ -165,10 +167,8 @@ namespace EvsSnapshot.Client.Waiting
                 interval = TimeSpan.FromMilliseconds(Math.Min(_options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * _options.BackoffFactor));
 
                 lock (_lock) batch = _pending.Values.ToList();
-                foreach (var chunk in Chunk(batch, _options.BatchSize))
-                {
-                    await PollAsync(chunk).ConfigureAwait(false);
-                }
+                // Chunks are polled together; the caller's concurrency gate (-ThrottleLimit) bounds the requests in flight.
+                await Task.WhenAll(Chunk(batch, _options.BatchSize).Select(PollAsync)).ConfigureAwait(false);
                 ExpireOverdue();
                 ReportProgress();
             }
@@ -181,7 +181,7 @@ namespace EvsSnapshot.Client.Waiting
             Page<SnapshotDetails> page;
             try
             {
-                Requests++;
+                Interlocked.Increment(ref _requests);
                 page = await _api.ListSnapshotsAsync(query, 0, chunk.Count, _call).ConfigureAwait(false);
             }
             catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
@@ -210,7 +210,7 @@ namespace EvsSnapshot.Client.Waiting
                     // The server ignored the id filter: ask for this one directly.
                     try
                     {
-                        Requests++;
+                        Interlocked.Increment(ref _requests);
                         Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, _call).ConfigureAwait(false));
                     }
                     catch (EvsApiException ex) when (ex.StatusCode == 404)
@@ -226,7 +226,7 @@ namespace EvsSnapshot.Client.Waiting
             // Absent from a filtered list: confirm with a GET, so a server that filters oddly cannot fake a deletion.
             try
             {
-                Requests++;
+                Interlocked.Increment(ref _requests);
                 Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, _call).ConfigureAwait(false));
             }
             catch (EvsApiException ex) when (ex.StatusCode == 404)

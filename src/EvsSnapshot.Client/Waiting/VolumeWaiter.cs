@@ -22,7 +22,11 @@ namespace EvsSnapshot.Client.Waiting
                 {
                     last = await api.GetVolumeAsync(volumeId, call).ConfigureAwait(false);
                 }
-                catch (EvsException ex) when (ex.Kind != EvsErrorKind.NotFound && ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
+                catch (EvsApiException ex) when (ex.StatusCode == 404)
+                {
+                    throw new EvsException(EvsErrorKind.NotFound, "VolumeNotFound", $"Volume {volumeId} no longer exists (deleted while waiting).", ex) { Target = volumeId };
+                }
+                catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
                 {
                     call.Trace.Verbose($"Checking volume {volumeId} failed; trying again at the next interval: {ex.Message}");
                 }
