@@ -95,6 +95,13 @@ Describe 'Get-EvsVolume' {
         (Get-TestRequests).Count | Should -Be 1
     }
 
+    It 'shows the source disks of piped snapshots (Get-EvsSnapshot | Get-EvsVolume)' {
+        $snapshots = Get-EvsSnapshot -Name 'db01-*'
+        $volumes = $snapshots | Get-EvsVolume
+        $volumes | Should -HaveCount $snapshots.Count
+        $volumes.Name | Sort-Object -Unique | Should -Be 'db01'
+    }
+
     It 'refreshes volumes piped back into it' {
         $fresh = Get-EvsVolume -Name 'db0*' | Get-EvsVolume
         @($fresh.Name | Sort-Object) | Should -Be @('db01', 'db02')
