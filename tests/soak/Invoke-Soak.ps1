@@ -28,6 +28,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
 Import-Module (Get-EvsModulePath) -Force
 
@@ -105,7 +106,7 @@ try {
         foreach ($v in ($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $counted)))) {
             $counted++
             $key = "$round|$($v.Id)"
-            $ids = if ($byRequest.ContainsKey($key)) { $byRequest[$key] } else { @() }
+            $ids = @(if ($byRequest.ContainsKey($key)) { $byRequest[$key] })
             if ($ids.Count -gt 1) { $duplicates += $ids.Count - 1 }
             if ($reported.ContainsKey($key)) {
                 if ($ids -notcontains $reported[$key]) { $lost++ } elseif ($ids.Count -eq 1) { $exactlyOne++ }
@@ -172,11 +173,12 @@ $($result.Requests) snapshot requests: $([math]::Ceiling($Requests / $Volumes)) 
 
 | Fault | Rate | What the client sees | Server state |
 |---|---|---|---|
-$(foreach ($k in $weights.Keys) {
-    $what = @{ reset_before = 'connection reset'; '503' = '503 EVS.5503'; '429' = '429 APIGW.0308'; '429_retry_after' = '429 with Retry-After: 1'; slow = 'no answer for 3 s (client timeout 2 s)'; reset_after = 'connection reset'; '504_after' = '504 gateway timeout'; malformed = 'truncated JSON with 202' }[$k]
-    $state = if ($k -in 'reset_after', '504_after', 'malformed') { 'committed (ambiguous)' } elseif ($k -eq 'slow') { 'not processed (client gone)' } else { 'not processed' }
-    "| ``$k`` | $($faults[$k]) | $what | $state |`n"
-})
+$(($weights.Keys | ForEach-Object {
+    $what = @{ reset_before = 'connection reset'; '503' = '503 EVS.5503'; '429' = '429 APIGW.0308'; '429_retry_after' = '429 with Retry-After: 1'; slow = 'no answer for 3 s (client timeout 2 s)'; reset_after = 'connection reset'; '504_after' = '504 gateway timeout'; malformed = 'truncated JSON with 202' }[$_]
+    $state = if ($_ -in 'reset_after', '504_after', 'malformed') { 'committed (ambiguous)' } elseif ($_ -eq 'slow') { 'not processed (client gone)' } else { 'not processed' }
+    "| ``$_`` | $($faults[$_]) | $what | $state |"
+}) -join "`n")
+
 The module ran with ``-MaximumRetryCount 8 -MaximumRetryWaitSec 120 -TimeoutSec 2``. Afterwards, with faults off, every snapshot
 in the emulator was traced back to its request by name and volume and compared with what the cmdlet reported.
 
@@ -187,7 +189,8 @@ in the emulator was traced back to its request by name and volume and compared w
 | Snapshot requests | $($result.Requests) |
 | API requests received by the emulator | $($result.ApiRequests) |
 | Faults injected | $($result.FaultsInjected) |
-$(foreach ($k in $weights.Keys) { "| &nbsp;&nbsp;$k | $($faultKinds[$k]) |`n" })| Reported created | $($result.ReportedCreated) |
+$(($weights.Keys | ForEach-Object { "| &nbsp;&nbsp;$_ | $($faultKinds[$_]) |" }) -join "`n")
+| Reported created | $($result.ReportedCreated) |
 | Reported failed | $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" }) |
 | Snapshots in the emulator | $($result.SnapshotsCreated) |
 | Requests with exactly one snapshot | $($result.ExactlyOne) |
