@@ -50,7 +50,8 @@ if (-not (Test-Path $ModulePath)) { throw "The module is not built: $ModulePath 
 # ----------------------------------------------------------------------------------------------- settings
 
 $S = [ordered]@{
-    ImportRuns        = if ($Quick) { 4 } else { 12 }    # per variant, after one warm-up each
+    ImportRuns        = if ($Quick) { 4 } else { 15 }    # rounds of bare start + import (after one warm-up each)
+    ImportDiagRuns    = if ($Quick) { 3 } else { 10 }    # rounds of the in-process import controls
     PerCallCount      = if ($Quick) { 100 } else { 500 }
     PerCallBlock      = if ($Quick) { 25 } else { 50 }
     BulkVolumes       = if ($Quick) { 200 } else { 1000 }
@@ -169,11 +170,14 @@ function Get-MemoryReport {
 }
 
 function Get-Concurrency($Requests) {
-    # Most requests in progress at once at the emulator (start = logged time, end = start + duration).
+    # Most requests in progress at once at the emulator (start = logged time, end = start + duration). The log's
+    # start is read from the clock a little after its stopwatch starts (more under CPU contention), so an end can look
+    # later than it was: 2 ms of slack keeps back-to-back requests (one ends, the next takes the freed slot) from
+    # counting as overlapping. A real excess request would overlap by about the 50 ms latency.
     $events = foreach ($r in $Requests) {
         $start = (ConvertFrom-EmulatorTime $r.time).Ticks
         [pscustomobject]@{ T = $start; D = 1 }
-        [pscustomobject]@{ T = $start + [long]($r.durationMs * 10000); D = -1 }
+        [pscustomobject]@{ T = $start + [long]($r.durationMs * 10000) - 20000; D = -1 }
     }
     $current = 0; $max = 0
     foreach ($e in ($events | Sort-Object T, D)) { $current += $e.D; if ($current -gt $max) { $max = $current } }
@@ -456,33 +460,45 @@ function Get-MachineInfo {
 
 # ----------------------------------------------------------------------------------------------- figures
 
+function New-TrivialBinaryModule {
+    <# A control: the smallest binary module (one cmdlet, a manifest), built here. Returns its manifest path, or $null. #>
+    $src = Join-Path $Work 'trivial-src'
+    $out = Join-Path $Work 'trivial/EvsBenchTrivial'
+    $null = New-Item -ItemType Directory -Force $src, $out
+    Set-Content (Join-Path $src 'EvsBenchTrivial.csproj') @'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>netstandard2.0</TargetFramework><AssemblyName>EvsBenchTrivial</AssemblyName></PropertyGroup>
+  <ItemGroup><PackageReference Include="PowerShellStandard.Library" Version="5.1.1" PrivateAssets="all" ExcludeAssets="runtime" /></ItemGroup>
+</Project>
+'@
+    Set-Content (Join-Path $src 'Cmdlet.cs') @'
+using System.Management.Automation;
+[Cmdlet(VerbsCommon.Get, "EvsBenchTrivial")]
+public sealed class GetEvsBenchTrivialCommand : PSCmdlet { protected override void ProcessRecord() => WriteObject(1); }
+'@
+    $log = & dotnet build (Join-Path $src 'EvsBenchTrivial.csproj') -c Release -o (Join-Path $src 'bin') --nologo -v quiet 2>&1
+    $dll = Join-Path $src 'bin/EvsBenchTrivial.dll'
+    if ($LASTEXITCODE -ne 0 -or -not (Test-Path $dll)) { Write-Warning "The trivial binary module (a control of figure 1) did not build; skipping it. $log"; return $null }
+    Copy-Item $dll $out
+    $manifest = Join-Path $out 'EvsBenchTrivial.psd1'
+    Set-Content $manifest "@{ RootModule = 'EvsBenchTrivial.dll'; ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; CmdletsToExport = @('Get-EvsBenchTrivial'); FunctionsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
+    $manifest
+}
+
+function Measure-InProcessImport {
+    <# Import-Module's own time inside a fresh `pwsh -NoProfile -Command`, in ms (less noisy than whole-process times). #>
+    param([string] $Path)
+    $p = Start-PwshProcess @('-NoProfile', '-Command', "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Path'; 'IMPORT-MS ' + `$w.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)")
+    $p.Process.WaitForExit()
+    $stdout = $p.Stdout.GetAwaiter().GetResult(); $stderr = $p.Stderr.GetAwaiter().GetResult()
+    if ($p.Process.ExitCode -ne 0 -or $stderr.Trim() -or $stdout -notmatch 'IMPORT-MS (\S+)') { throw "Importing $Path in a child failed (exit code $($p.Process.ExitCode)): $stderr $stdout" }
+    [double]::Parse($Matches[1], [cultureinfo]::InvariantCulture)
+}
+
 function Measure-ImportOverhead {
-    Write-Step "1/5 Import overhead ($($S.ImportRuns) runs per variant, interleaved)"
-    # Diagnostic variants (same command shape): an empty script module (what any module import costs in this
-    # pwsh), the module's DLL alone (no manifest, no formats), and the manifest without its format file.
-    $floorDir = Join-Path $Work 'floor'
-    $null = New-Item -ItemType Directory -Force $floorDir
-    Set-Content (Join-Path $floorDir 'EvsBenchEmpty.psm1') 'function Get-EvsBenchEmpty { }'
-    $emptyManifestDir = Join-Path $Work 'floor-manifest'
-    $null = New-Item -ItemType Directory -Force $emptyManifestDir
-    Set-Content (Join-Path $emptyManifestDir 'EvsBenchEmptyManifest.psd1') "@{ ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @(); CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
-    $noFormatDir = Join-Path $Work 'noformat'
-    Copy-Item (Split-Path $BenchModule) $noFormatDir -Recurse
-    $noFormatManifest = Join-Path $noFormatDir (Split-Path $BenchModule -Leaf)
-    $text = Get-Content $noFormatManifest -Raw
-    $variants = [ordered]@{
-        bare   = 'exit'
-        module = "Import-Module '$BenchModule'"
-        empty  = "Import-Module '$(Join-Path $floorDir 'EvsBenchEmpty.psm1')'"
-        emptymanifest = "Import-Module '$(Join-Path $emptyManifestDir 'EvsBenchEmptyManifest.psd1')'"
-    }
-    $manifest = Import-PowerShellDataFile $BenchModule
-    $rootDll = Join-Path (Split-Path $BenchModule) $manifest.RootModule
-    if ($manifest.RootModule -like '*.dll') { $variants.dll = "Import-Module '$rootDll'" }
-    if ($text -match 'FormatsToProcess\s*=\s*@\([^)]*\)') {
-        Set-Content $noFormatManifest ($text -replace 'FormatsToProcess\s*=\s*@\([^)]*\)', 'FormatsToProcess = @()')
-        $variants.noformat = "Import-Module '$noFormatManifest'"
-    }
+    Write-Step "1/5 Import overhead ($($S.ImportRuns) rounds of bare start vs import, then $($S.ImportDiagRuns) rounds of in-process import times)"
+    # The figure: whole-process wall time, exactly the two commands of the issue, interleaved.
+    $variants = [ordered]@{ bare = 'exit'; module = "Import-Module '$BenchModule'" }
     $times = @{}
     foreach ($k in $variants.Keys) { $times[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] }  # warm-up
     $names = @($variants.Keys)
@@ -491,8 +507,36 @@ function Measure-ImportOverhead {
         foreach ($k in $order) { $times[$k].Add((Measure-PwshStart $variants[$k])) }
     }
     $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
-    $paired = @(for ($i = 0; $i -lt $S.ImportRuns; $i++) { $times.module[$i] - $times.bare[$i] })
-    [pscustomobject]@{ Median = $median; Runs = $times; PairedDiff = (Get-Median $paired); Variants = $variants }
+    $paired = @(for ($i = 0; $i -lt $S.ImportRuns; $i++) { $times.module[$i] / $times.bare[$i] })
+
+    # Where the time goes: Import-Module timed inside the child, for the module and for controls.
+    $controls = [ordered]@{}
+    $emptyManifestDir = Join-Path $Work 'floor-manifest/EvsBenchEmptyManifest'
+    $null = New-Item -ItemType Directory -Force $emptyManifestDir
+    $emptyManifest = Join-Path $emptyManifestDir 'EvsBenchEmptyManifest.psd1'
+    Set-Content $emptyManifest "@{ ModuleVersion = '1.0.0'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @(); CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
+    $controls.emptymanifest = $emptyManifest
+    $trivial = New-TrivialBinaryModule
+    if ($trivial) { $controls.trivialbinary = $trivial }
+    $noFormatDir = Join-Path $Work 'noformat/EvsSnapshot'
+    $null = New-Item -ItemType Directory -Force (Split-Path $noFormatDir)
+    Copy-Item (Split-Path $BenchModule) $noFormatDir -Recurse
+    $noFormatManifest = Join-Path $noFormatDir (Split-Path $BenchModule -Leaf)
+    $text = Get-Content $noFormatManifest -Raw
+    if ($text -match 'FormatsToProcess\s*=\s*@\([^)]*\)') {
+        Set-Content $noFormatManifest ($text -replace 'FormatsToProcess\s*=\s*@\([^)]*\)', 'FormatsToProcess = @()')
+        $controls.noformat = $noFormatManifest
+    }
+    $controls.module = $BenchModule
+    $inProcess = @{}
+    foreach ($k in $controls.Keys) { $inProcess[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-InProcessImport $controls[$k] }
+    $names = @($controls.Keys)
+    for ($i = 0; $i -lt $S.ImportDiagRuns; $i++) {
+        $order = if ($i % 2) { $names[($names.Count - 1)..0] } else { $names }
+        foreach ($k in $order) { $inProcess[$k].Add((Measure-InProcessImport $controls[$k])) }
+    }
+    $inMedian = [ordered]@{}; foreach ($k in $controls.Keys) { $inMedian[$k] = Get-Median $inProcess[$k] }
+    [pscustomobject]@{ Median = $median; Runs = $times; PairedRatio = (Get-Median $paired); Variants = $variants; Controls = $controls; InProcess = $inMedian; InProcessRuns = $inProcess }
 }
 
 function Measure-PerCall {
@@ -620,6 +664,9 @@ function Add-Row([string] $Figure, [string] $Measured, [string] $Baseline, [doub
 # 1
 $importRatio = $import.Median.module / $import.Median.bare
 Add-Row '1. Import overhead (median wall time of `pwsh -NoProfile -Command`)' "Import-Module: $(Format-Ms $import.Median.module)" "exit: $(Format-Ms $import.Median.bare)" $importRatio '<= 1.15' ($importRatio -le 1.15)
+if ($import.InProcess.Contains('trivialbinary')) {
+    Add-Row '1b. Import-Module in-process: EvsSnapshot vs a trivial binary module (info)' (Format-Ms $import.InProcess.module) "trivial: $(Format-Ms $import.InProcess.trivialbinary)" ($import.InProcess.module / $import.InProcess.trivialbinary) '-' $null
+}
 
 # 2
 $pcModule = $perCall.Totals.module; $pcIrm = $perCall.Totals.restmethod; $pcAkSk = $perCall.Totals.moduleAkSk
@@ -683,7 +730,7 @@ $null = $md.AppendLine('## Results')
 $null = $md.AppendLine()
 $null = $md.Append($table.ToString())
 $null = $md.AppendLine()
-$null = $md.AppendLine($(if ($failed.Count) { "Targets missed: $(($failed | ForEach-Object { $_.Figure.Split(' ')[0] }) -join ', ') (see the analysis below each method)." } else { 'Every target is met.' }))
+$null = $md.AppendLine($(if ($failed.Count) { "Targets missed: figure $(($failed | ForEach-Object { $_.Figure.Split(' ')[0].TrimEnd('.') }) -join ', '). The sections below give the measurements behind each figure." } else { 'Every target is met.' }))
 $null = $md.AppendLine()
 $null = $md.AppendLine('## Method')
 $null = $md.AppendLine()
@@ -697,21 +744,28 @@ $null = $md.AppendLine()
 $null = $md.AppendLine('### 1. Import overhead')
 $null = $md.AppendLine()
 $null = $md.AppendLine("``$($Pwsh -join ' ') -NoProfile -Command 'Import-Module <copy of the built module>.psd1'`` against the same with ``-Command 'exit'``,")
-$null = $md.AppendLine("from process start to exit. One warm-up run each, then $($S.ImportRuns) rounds that run every variant once, alternating the order")
-$null = $md.AppendLine('(forward, reverse). Figure: ratio of the medians; target: at most 1.15. To show where the time goes, the same rounds also')
-$null = $md.AppendLine('time diagnostic variants with the same command shape:')
+$null = $md.AppendLine("from process start to exit (stdout and stderr captured). One warm-up run each, then $($S.ImportRuns) rounds that run both once, alternating the")
+$null = $md.AppendLine('order. Figure: ratio of the medians; target: at most 1.15.')
 $null = $md.AppendLine()
-$null = $md.AppendLine('| Variant | Command | Median | Over bare start |')
-$null = $md.AppendLine('|---|---|---|---|')
-$labels = @{ bare = 'bare start'; module = 'the module (manifest)'; empty = 'an empty script module (floor: any module)'; emptymanifest = 'a manifest-only module (floor: any manifest)'; dll = 'the module''s DLL alone (no manifest, no formats)'; noformat = 'the manifest without FormatsToProcess' }
-foreach ($k in $import.Variants.Keys) {
-    $cmd = $import.Variants[$k] -replace [regex]::Escape($Work), '<tmp>'
-    $over = if ($k -eq 'bare') { '-' } else { '+{0} ({1:+0;-0}%)' -f (Format-Ms ($import.Median[$k] - $import.Median.bare)), (100 * ($import.Median[$k] / $import.Median.bare - 1)) }
-    $null = $md.AppendLine("| $($labels[$k]) | ``$cmd`` | $(Format-Ms $import.Median[$k]) | $over |")
+$null = $md.AppendLine("Medians: bare start $(Format-Ms $import.Median.bare), with the import $(Format-Ms $import.Median.module) (+$(Format-Ms ($import.Median.module - $import.Median.bare))); median of the per-round ratios $('{0:n2}' -f $import.PairedRatio).")
+$null = $md.AppendLine("All runs (ms): bare $(Join-Values $import.Runs.bare { '{0:n0}' -f $args[0] }); import $(Join-Values $import.Runs.module { '{0:n0}' -f $args[0] }).")
+$null = $md.AppendLine()
+$null = $md.AppendLine("Where the time goes: ``Import-Module`` alone, timed inside fresh ``pwsh -NoProfile -Command`` children (``Stopwatch`` around the import; less")
+$null = $md.AppendLine("noisy than whole processes), $($S.ImportDiagRuns) interleaved rounds after a warm-up, for the module and for controls:")
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Imported | Import-Module (median) | Share of the bare start |')
+$null = $md.AppendLine('|---|---|---|')
+$labels = @{ emptymanifest = 'a manifest-only module (no code): what any manifest costs'; trivialbinary = 'a trivial binary module (manifest + a 1-cmdlet DLL, built by the benchmark): what any binary module costs'; noformat = 'EvsSnapshot without FormatsToProcess (copy of the manifest)'; module = 'EvsSnapshot as built' }
+foreach ($k in $import.InProcess.Keys) {
+    $null = $md.AppendLine("| $($labels[$k]) | $(Format-Ms $import.InProcess[$k]) | $('{0:n1}%' -f (100 * $import.InProcess[$k] / $import.Median.bare)) |")
 }
 $null = $md.AppendLine()
-$null = $md.AppendLine("Median of the per-round differences (module - bare): $(Format-Ms $import.PairedDiff). All runs (ms): bare $(Join-Values $import.Runs.bare { '{0:n0}' -f $args[0] }); module $(Join-Values $import.Runs.module { '{0:n0}' -f $args[0] }).")
-$null = $md.AppendLine()
+if ($import.InProcess.Contains('trivialbinary')) {
+    $generic = $import.InProcess.trivialbinary; $own = $import.InProcess.module - $generic
+    $null = $md.AppendLine("PowerShell's own cost of importing any binary module through a manifest is $(Format-Ms $generic) here ($('{0:n0}' -f (100 * $generic / $import.Median.bare))% of a bare start); what EvsSnapshot adds on top")
+    $null = $md.AppendLine("(its manifest, format file, 10 cmdlets and load-context set-up) is $(Format-Ms $own) ($('{0:n0}' -f (100 * $own / $import.Median.bare))% of a bare start).")
+    $null = $md.AppendLine()
+}
 
 # 2
 $null = $md.AppendLine('### 2. Per-call overhead')
@@ -736,7 +790,7 @@ $null = $md.AppendLine("Timed: ``(Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot 
 $null = $md.AppendLine("on 9 disks; $($S.BulkRuns) runs, median. The wildcard name is filtered in the client, so the timed pipeline also lists all $($S.BulkVolumes + 9) disks")
 $null = $md.AppendLine("(2 pages). Ideal: $($S.BulkVolumes) x $($S.BulkLatencyMs) ms / $($S.BulkThrottle) = $(Format-Ms $ideal). Target: at most 1.25 x ideal. Then the same pipeline once with ``-ThrottleLimit 1``.")
 $null = $md.AppendLine()
-$null = $md.AppendLine('| Run | Total | Listing before the first create | Creates (first start to last end) | After the last create | Most creates in flight | Median server time per create |')
+$null = $md.AppendLine('| Run | Total | Listing before the first create | Creates (first start to last end) | After the last create | Most creates in flight (emulator log, 2 ms slack) | Median server time per create |')
 $null = $md.AppendLine('|---|---|---|---|---|---|---|')
 $i = 0
 foreach ($r in @($bulk.Runs) + @($bulk.Serial)) {
@@ -798,5 +852,5 @@ Set-Content -Path $OutFile -Value $reportText.TrimEnd() -Encoding utf8
 Write-Host ''
 Write-Host $table.ToString()
 Write-Host ("Benchmark took {0:n0} s; report written to {1}" -f $elapsed.TotalSeconds, $OutFile)
-if ($failed.Count) { Write-Host "Targets missed: $($failed.Count) ($(($failed | ForEach-Object { $_.Figure.Split(' ')[0] }) -join ', '))" -ForegroundColor Yellow }
+if ($failed.Count) { Write-Host "Targets missed: $($failed.Count) (figure $(($failed | ForEach-Object { $_.Figure.Split(' ')[0].TrimEnd('.') }) -join ', '))" -ForegroundColor Yellow }
 else { Write-Host 'Every target met.' -ForegroundColor Green }
