@@ -53,7 +53,7 @@ function Write-Step([string] $Text) { Write-Host "==> $Text" -ForegroundColor Cy
 
 function Invoke-Native {
     param([string] $FilePath, [string[]] $Arguments)
-    & $FilePath @Arguments
+    & $FilePath @Arguments | Out-Host   # to the console, never into a caller's return value
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
@@ -102,7 +102,7 @@ function Invoke-XunitSuite([string] $Project, [string] $Name) {
     $results = Join-Path $Out 'test-results'
     $trx = Join-Path $results "$Name.trx"
     if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $Root $Project) -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$Name.trx" --logger 'console;verbosity=minimal' --results-directory $results
+    & dotnet test (Join-Path $Root $Project) -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$Name.trx" --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
     if (-not (Test-Path $trx)) { return [pscustomobject]@{ Suite = $Name; Passed = 0; Failed = 1; Note = 'no results (build or run failure)' } }
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
     [pscustomobject]@{ Suite = $Name; Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted; Note = '' }
@@ -118,7 +118,7 @@ function Invoke-PesterSuite([string] $Path, [string] $Name, [string] $PesterPath
     $env:EVS_MODULE_PATH = Join-Path $ModuleOut 'EvsSnapshot.psd1'
     $env:EVS_EMULATOR_DLL = Get-EvsEmulatorPath
     $env:EVS_CLIENT_DLL = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0/EvsSnapshot.Client.dll"
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -Path (Join-Path $Root $Path) -PesterPath $PesterPath -ResultFile $resultFile
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -Path (Join-Path $Root $Path) -PesterPath $PesterPath -ResultFile $resultFile | Out-Host
     if (-not (Test-Path $resultFile)) { return [pscustomobject]@{ Suite = $Name; Passed = 0; Failed = 1; Note = 'no results (runner failure)' } }
     $r = Get-Content $resultFile -Raw | ConvertFrom-Json
     [pscustomobject]@{ Suite = $Name; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Note = ((@(if ($r.Skipped) { "$($r.Skipped) skipped" }) + @(if ($r.NotRun) { "$($r.NotRun) not run" })) -join ', ') }
