@@ -241,8 +241,8 @@ Describe 'Timeouts and Ctrl+C' {
         $null = Connect-TestProject -Extra @{ TimeoutSec = 120 }
         Set-Faults @{ slow = 1.0; slowMs = 60000 }
         $ps = [powershell]::Create()
-        $null = $ps.AddCommand('Import-Module').AddArgument((Get-EvsModulePath)).AddStatement()
-        $null = $ps.AddCommand('Get-EvsVolume')
+        # One script, not a batch of statements: a stopped batch can outlive its runspace inside PowerShell.
+        $null = $ps.AddScript('param($Module) Import-Module $Module; Get-EvsVolume').AddParameter('Module', (Get-EvsModulePath))
         $async = $ps.BeginInvoke()
         Start-Sleep -Seconds 1.5
         $async.IsCompleted | Should -BeFalse

@@ -265,7 +265,7 @@ Describe 'Examples run against the emulator' {
                 $ps = [powershell]::Create()
                 $ps.Runspace = $runspace
                 # A runspace without a host cannot prompt: an example that would ask for confirmation fails here.
-                $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement().AddScript($Code)
+                $null = $ps.AddScript("Import-Module '$ModulePath'`n$Code")
                 $failure = $null
                 try { $null = $ps.Invoke() } catch { $failure = $_.Exception.InnerException ?? $_.Exception }
                 [pscustomobject]@{

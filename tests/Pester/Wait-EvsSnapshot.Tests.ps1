@@ -30,8 +30,7 @@ Describe 'Wait-EvsSnapshot' {
         Set-TestEmulatorConfig @{ createSeconds = 1.5 }
         $created = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name progress
         $ps = [powershell]::Create()
-        $null = $ps.AddCommand('Import-Module').AddArgument((Get-EvsModulePath)).AddStatement()
-        $null = $ps.AddCommand('Wait-EvsSnapshot').AddParameter('Id', $created.Id).AddParameter('MaxPollInterval', 0.3)
+        $null = $ps.AddScript('param($Module, $Id) Import-Module $Module; Wait-EvsSnapshot -Id $Id -MaxPollInterval 0.3').AddParameter('Module', (Get-EvsModulePath)).AddParameter('Id', $created.Id)
         $result = $ps.Invoke()
         $result[0].Status | Should -Be 'available'
         $ps.Streams.Progress | Should -Not -BeNullOrEmpty
@@ -81,8 +80,8 @@ Describe 'Wait-EvsSnapshot' {
         Set-TestEmulatorConfig @{ createSeconds = 120 }
         $slow = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name never
         $ps = [powershell]::Create()
-        $null = $ps.AddCommand('Import-Module').AddArgument((Get-EvsModulePath)).AddStatement()
-        $null = $ps.AddCommand('Wait-EvsSnapshot').AddParameter('Id', $slow.Id).AddParameter('Timeout', 600)
+        # One script, not a batch of statements: a stopped batch can outlive its runspace inside PowerShell.
+        $null = $ps.AddScript('param($Module, $Id) Import-Module $Module; Wait-EvsSnapshot -Id $Id -Timeout 600').AddParameter('Module', (Get-EvsModulePath)).AddParameter('Id', $slow.Id)
         $async = $ps.BeginInvoke()
         Start-Sleep -Seconds 2
         $async.IsCompleted | Should -BeFalse
