@@ -220,6 +220,12 @@ Describe 'EVS emulator answers the official Node.js SDK client like Huawei Cloud
         $c.ok | Should -BeTrue -Because ($c | ConvertTo-Json -Compress)
     }
 
+    It 'verifies a signature over query names that sort differently in UTF-16 and UTF-8' {
+        $c = Get-Check 'list-snapshots-utf16-order'
+        $c.status | Should -Be 200 -Because ($c | ConvertTo-Json -Compress)
+        $c.ok | Should -BeTrue -Because ($c | ConvertTo-Json -Compress)
+    }
+
     It 'creates a snapshot: 202, an id and status creating' {
         $c = Get-Check 'create-snapshot'
         $c.status | Should -Be 202 -Because ($c | ConvertTo-Json -Compress)

@@ -169,6 +169,14 @@ async function main() {
     report('list-snapshots-escaped-query', ok, { status: r.status, errorCode: r.errorCode, errorMsg: r.errorMsg, name });
   });
 
+  // Query names whose UTF-16 order (the SDK's sort) differs from their UTF-8 byte order (the Go SDK's): the
+  // emulator must accept the official Node SDK's signature either way.
+  await check('list-snapshots-utf16-order', async () => {
+    const r = await send(client, listSnapshots({ limit: 10, offset: 0, 'ｚ': '1', '😀': '2' }));
+    const ok = r.status === 200 && Array.isArray(r.body.snapshots);
+    report('list-snapshots-utf16-order', ok, { status: r.status, errorCode: r.errorCode, errorMsg: r.errorMsg });
+  });
+
   await check('create-snapshot', async () => {
     const volume = volumes.find((v) => v.status === 'available') || volumes.find((v) => v.status === 'in-use');
     if (!volume) {

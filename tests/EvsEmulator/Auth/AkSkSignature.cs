@@ -25,15 +25,17 @@ public static class AkSkSignature
         return uri.EndsWith('/') ? uri : uri + "/";
     }
 
-    /// <summary>Canonical query from the raw query (no '?'): pairs sorted by name, then value, in UTF-8 byte order;
-    /// each part re-encoded; <c>name=</c> for an empty value; joined with '&amp;'.</summary>
-    public static string CanonicalQuery(string rawQuery)
+    /// <summary>Canonical query from the raw query (no '?'): pairs sorted by name, then value, in UTF-8 byte order
+    /// (§6.2; the Go SDK) or, with <paramref name="utf16Order"/>, in UTF-16 code-unit order (the Node and .NET
+    /// SDKs); each part re-encoded; <c>name=</c> for an empty value; joined with '&amp;'.</summary>
+    public static string CanonicalQuery(string rawQuery, bool utf16Order = false)
     {
         var pairs = QueryParams.Parse(rawQuery).Pairs.ToList();
+        Comparison<string?> order = utf16Order ? string.CompareOrdinal : Utf8Order.Compare;
         pairs.Sort((a, b) =>
         {
-            var c = Utf8Order.Compare(a.Key, b.Key);
-            return c != 0 ? c : Utf8Order.Compare(a.Value, b.Value);
+            var c = order(a.Key, b.Key);
+            return c != 0 ? c : order(a.Value, b.Value);
         });
         return string.Join('&', pairs.Select(p => PercentCoding.Encode(p.Key) + "=" + PercentCoding.Encode(p.Value)));
     }
@@ -54,11 +56,11 @@ public static class AkSkSignature
     }
 
     public static string CanonicalRequest(string method, string rawPath, string rawQuery, IReadOnlyList<string> signedHeaders,
-        Func<string, IReadOnlyList<string>> valuesOf, string payloadHash) =>
+        Func<string, IReadOnlyList<string>> valuesOf, string payloadHash, bool utf16QueryOrder = false) =>
         string.Join('\n',
             method.ToUpperInvariant(),
             CanonicalUri(rawPath),
-            CanonicalQuery(rawQuery),
+            CanonicalQuery(rawQuery, utf16QueryOrder),
             CanonicalHeaders(signedHeaders, valuesOf),
             string.Join(';', signedHeaders),
             payloadHash);

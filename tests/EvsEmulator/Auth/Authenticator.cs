@@ -106,12 +106,20 @@ public static class Authenticator
             IReadOnlyList<string> ValuesOf(string name) =>
                 name == "host" ? [candidate] : request.Headers[name].Where(v => v is not null).Select(v => v!).ToArray();
 
-            var canonical = AkSkSignature.CanonicalRequest(request.Method, rawPath, rawQuery, auth.SignedHeaders, ValuesOf,
-                payloadHash);
-            firstCanonical ??= canonical;
-            var expected = AkSkSignature.Sign(secret, AkSkSignature.StringToSign(sdkDate, canonical));
-            if (AkSkSignature.FixedTimeEquals(expected, auth.Signature))
-                return new AuthOutcome { Kind = kind, HeaderProjectId = NullIfEmpty(request.Headers["X-Project-Id"].ToString()) };
+            // Gap (§10): the SDKs disagree on sorting query parameters (Go: UTF-8 bytes; Node/.NET: UTF-16 code units).
+            // The orders differ only for rare characters; accept either, as a lenient gateway would.
+            string? byteOrder = null;
+            foreach (var utf16Order in new[] { false, true })
+            {
+                var canonical = AkSkSignature.CanonicalRequest(request.Method, rawPath, rawQuery, auth.SignedHeaders, ValuesOf,
+                    payloadHash, utf16Order);
+                firstCanonical ??= canonical;
+                if (utf16Order && canonical == byteOrder) break; // same order: nothing new to try
+                byteOrder ??= canonical;
+                var expected = AkSkSignature.Sign(secret, AkSkSignature.StringToSign(sdkDate, canonical));
+                if (AkSkSignature.FixedTimeEquals(expected, auth.Signature))
+                    return new AuthOutcome { Kind = kind, HeaderProjectId = NullIfEmpty(request.Headers["X-Project-Id"].ToString()) };
+            }
             if (!auth.SignedHeaders.Contains("host")) break;
         }
 
