@@ -6,6 +6,9 @@ namespace EvsSnapshot.Diagnostics
     /// </summary>
     public interface IEvsTrace
     {
+        /// <summary>False when debug output would be discarded, so per-request trace lines are not even built.</summary>
+        bool DebugEnabled { get; }
+
         void Verbose(string message);
         void Debug(string message);
         void Warning(string message);
@@ -14,6 +17,7 @@ namespace EvsSnapshot.Diagnostics
     public sealed class NullTrace : IEvsTrace
     {
         public static readonly NullTrace Instance = new NullTrace();
+        public bool DebugEnabled => false;
         public void Verbose(string message) { }
         public void Debug(string message) { }
         public void Warning(string message) { }

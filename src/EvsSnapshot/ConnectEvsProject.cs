@@ -222,6 +222,8 @@ namespace EvsSnapshot.Commands
         /// <summary>Connect runs on the pipeline thread from start to end, so the trace is written afterwards in order.</summary>
         private sealed class CollectingTrace : IEvsTrace
         {
+            public bool DebugEnabled => true; // a handful of requests; WriteDebug drops what nobody asked for
+
             private readonly System.Collections.Concurrent.ConcurrentQueue<(int kind, string text)> _messages = new System.Collections.Concurrent.ConcurrentQueue<(int, string)>();
             public void Verbose(string message) => _messages.Enqueue((0, message));
             public void Debug(string message) => _messages.Enqueue((1, message));

@@ -60,6 +60,22 @@ public class SecretTests
     }
 
     [Fact]
+    public async Task DebugOff_NoRequestTraceIsBuilt()
+    {
+        // The per-request line (headers, body excerpt, redaction) is work on the hot path: skipped when nobody reads it.
+        var handler = new FakeHandler().Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
+        var quiet = new RecordingTrace { DebugEnabled = false };
+        using var ctx = await Contexts.AkSkAsync(handler);
+        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(quiet));
+        Assert.DoesNotContain(quiet.Lines, l => l.Level == "Debug");
+
+        var loud = new RecordingTrace();
+        handler.Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
+        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(loud));
+        Assert.Contains(loud.Lines, l => l.Level == "Debug" && l.Message.StartsWith("HTTP GET ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AkSkWithSecurityToken_NothingLeaks()
     {
         var handler = new FakeHandler()

@@ -43,6 +43,30 @@ function Get-TestVolumeId([string] $Name) { $script:Info.volumeIds.$Name }
 
 function Get-TestSnapshots { @((Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path 'snapshots').snapshots) }
 
+function Measure-TestStop {
+    <#
+    Runs a script (its variables given in -Parameters) in a background pipeline of this process (it shares the module's current context), presses
+    Ctrl+C after the delay and returns whether it was still running, how long stopping took and the final state.
+    One script, not a batch of statements: a stopped batch can outlive its runspace inside PowerShell.
+    #>
+    param([string] $Script, [hashtable] $Parameters = @{}, [double] $AfterSeconds = 1.5)
+    $ps = [powershell]::Create()
+    try {
+        $names = @('Module') + @($Parameters.Keys) | ForEach-Object { "`$$_" }
+        $null = $ps.AddScript("param($($names -join ', ')) Import-Module `$Module`n$Script").AddParameter('Module', (Get-EvsModulePath))
+        foreach ($name in $Parameters.Keys) { $null = $ps.AddParameter($name, $Parameters[$name]) }
+        $async = $ps.BeginInvoke()
+        Start-Sleep -Seconds $AfterSeconds
+        $wasRunning = -not $async.IsCompleted
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        [pscustomobject]@{ WasRunning = $wasRunning; StopSeconds = $watch.Elapsed.TotalSeconds; State = "$($ps.InvocationStateInfo.State)" }
+    }
+    finally {
+        $ps.Dispose()
+    }
+}
+
 function Stop-TestEmulator {
     if ($script:Emulator) { Stop-EvsEmulator $script:Emulator }
     Disconnect-EvsProject

@@ -240,17 +240,10 @@ Describe 'Timeouts and Ctrl+C' {
     It 'cancels an in-flight request promptly on Ctrl+C' {
         $null = Connect-TestProject -Extra @{ TimeoutSec = 120 }
         Set-Faults @{ slow = 1.0; slowMs = 60000 }
-        $ps = [powershell]::Create()
-        # One script, not a batch of statements: a stopped batch can outlive its runspace inside PowerShell.
-        $null = $ps.AddScript('param($Module) Import-Module $Module; Get-EvsVolume').AddParameter('Module', (Get-EvsModulePath))
-        $async = $ps.BeginInvoke()
-        Start-Sleep -Seconds 1.5
-        $async.IsCompleted | Should -BeFalse
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
-        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        $ps.Dispose()
+        $stop = Measure-TestStop 'Get-EvsVolume'
+        $stop.WasRunning | Should -BeTrue
+        $stop.StopSeconds | Should -BeLessThan 2
+        $stop.State | Should -Be 'Stopped'
         Start-Sleep -Milliseconds 300
         (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path stats).clientAborted | Should -BeGreaterOrEqual 1
     }

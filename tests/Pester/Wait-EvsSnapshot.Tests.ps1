@@ -79,17 +79,10 @@ Describe 'Wait-EvsSnapshot' {
     It 'stops promptly on Ctrl+C' {
         Set-TestEmulatorConfig @{ createSeconds = 120 }
         $slow = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name never
-        $ps = [powershell]::Create()
-        # One script, not a batch of statements: a stopped batch can outlive its runspace inside PowerShell.
-        $null = $ps.AddScript('param($Module, $Id) Import-Module $Module; Wait-EvsSnapshot -Id $Id -Timeout 600').AddParameter('Module', (Get-EvsModulePath)).AddParameter('Id', $slow.Id)
-        $async = $ps.BeginInvoke()
-        Start-Sleep -Seconds 2
-        $async.IsCompleted | Should -BeFalse
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
-        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        $ps.Dispose()
+        $stop = Measure-TestStop 'Wait-EvsSnapshot -Id $Id -Timeout 600' @{ Id = $slow.Id } -AfterSeconds 2
+        $stop.WasRunning | Should -BeTrue
+        $stop.StopSeconds | Should -BeLessThan 3
+        $stop.State | Should -Be 'Stopped'
     }
 
     It 'refuses -Status with -Deleted, unknown statuses and bad intervals' {

@@ -327,7 +327,7 @@ namespace EvsSnapshot.Client.Http
         private void TraceExchange(CallOptions call, ApiRequest request, HttpRequestMessage message, Uri uri, ApiResponse response, TimeSpan elapsed, int attempt, int maxAttempts)
         {
             var trace = call.Trace;
-            if (trace is Diagnostics.NullTrace) return;
+            if (!trace.DebugEnabled) return; // building the line (headers, body excerpt, redaction) costs more than the request
             var sb = new StringBuilder();
             sb.Append("HTTP ").Append(request.Method.Method).Append(' ').Append(uri)
               .Append(" -> ").Append(response.StatusCode).Append(' ').Append(response.ReasonPhrase)

@@ -65,13 +65,6 @@ namespace EvsSnapshot.Commands
             return task.GetAwaiter().GetResult();
         }
 
-        protected void Run(Func<CallOptions, Task> operation)
-        {
-            var task = operation(Call);
-            PumpUntil(task);
-            task.GetAwaiter().GetResult();
-        }
-
         /// <summary>Queues work that must run on the pipeline thread (WriteObject, WriteError, WriteProgress...).</summary>
         internal void Post(Action action)
         {
@@ -130,7 +123,18 @@ namespace EvsSnapshot.Commands
         private sealed class PipelineTrace : IEvsTrace
         {
             private readonly EvsCmdlet _cmdlet;
-            public PipelineTrace(EvsCmdlet cmdlet) { _cmdlet = cmdlet; }
+
+            public PipelineTrace(EvsCmdlet cmdlet)
+            {
+                _cmdlet = cmdlet;
+                // Decided once, on the pipeline thread: -Debug, or a $DebugPreference that shows debug output.
+                var bound = cmdlet.MyInvocation.BoundParameters;
+                DebugEnabled = bound.TryGetValue("Debug", out var flag)
+                    ? LanguagePrimitives.IsTrue(flag)
+                    : !(cmdlet.GetVariableValue("DebugPreference") is ActionPreference pref) || (pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore);
+            }
+
+            public bool DebugEnabled { get; }
             public void Verbose(string message) => _cmdlet.Post(() => Streams.Verbose(_cmdlet, message));
             public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
             public void Warning(string message) => _cmdlet.Post(() => _cmdlet.WriteWarning(message));

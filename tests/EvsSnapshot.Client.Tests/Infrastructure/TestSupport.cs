@@ -9,6 +9,8 @@ namespace EvsSnapshot.Client.Tests.Infrastructure;
 /// <summary>Records every trace message with its level.</summary>
 public sealed class RecordingTrace : IEvsTrace
 {
+    public bool DebugEnabled { get; set; } = true;
+
     private readonly ConcurrentQueue<(string Level, string Message)> _lines = new();
 
     public void Verbose(string message) => _lines.Enqueue(("Verbose", message));
