@@ -69,6 +69,21 @@ Describe 'Retries' {
         (Get-TestRequests).Count | Should -BeLessOrEqual 3
     }
 
+    It 'slows a throttled batch down instead of storming the gateway' {
+        Set-TestEmulatorConfig @{ rateLimitPerSecond = 8 }
+        $null = Connect-TestProject -Extra @{ MaximumRetryCount = 12; MaximumRetryWaitSec = 120 }
+        $ids = (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path volumes -Method POST -Body @{ count = 40; namePrefix = 'busy-' }).ids
+        Clear-TestRequestLog
+        $out = $ids | New-EvsSnapshot -Name throttled -ThrottleLimit 16 -Verbose 4>&1
+        ($out | Where-Object { $_ -is [EvsSnapshot.SnapshotDetails] }) | Should -HaveCount 40
+        "$($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match 'at most \d+ request\(s\) in flight now'
+        (Get-TestSnapshots | Where-Object name -EQ throttled) | Should -HaveCount 40
+        $throttled = (Get-TestRequests | Where-Object status -EQ 429).Count
+        $throttled | Should -BeGreaterThan 0
+        # Every 429 costs a retry; adapting keeps them well below one per create per attempt allowed.
+        $throttled | Should -BeLessThan (40 * 3)
+    }
+
     It 'never retries a 4xx answer' {
         $null = New-EvsSnapshot -VolumeId (Get-TestVolumeId broken01) -ErrorVariable failures -ErrorAction SilentlyContinue
         $failures | Should -HaveCount 1

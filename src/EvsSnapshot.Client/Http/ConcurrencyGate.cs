@@ -77,15 +77,17 @@ namespace EvsSnapshot.Client.Http
             return new Slot(this);
         }
 
-        public void OnThrottled()
+        /// <summary>A 429 arrived. Returns the new limit when it was lowered, null within the cool-down.</summary>
+        public int? OnThrottled()
         {
             lock (_lock)
             {
                 var now = _clock.Elapsed;
-                if (_lastDecrease.HasValue && now - _lastDecrease.Value < DecreaseCoolDown) return;
+                if (_lastDecrease.HasValue && now - _lastDecrease.Value < DecreaseCoolDown) return null;
                 _lastDecrease = now;
                 _limit = Math.Max(1, Math.Floor(_limit / 2));
                 Decreases++;
+                return (int)_limit;
             }
         }
 

@@ -173,7 +173,10 @@ namespace EvsSnapshot.Client.Http
                         throttled = true;
                         ambiguous = false; // the gateway refused it before the service saw it
                         serverDelay = RetryAfter(response);
-                        call.Gate?.OnThrottled();
+                        if (call.Gate?.OnThrottled() is int lowered)
+                        {
+                            call.Trace.Verbose($"The API is throttling (429): at most {lowered} request(s) in flight now; the limit rises again as requests succeed.");
+                        }
                         break;
                     case 502:
                     case 503:
