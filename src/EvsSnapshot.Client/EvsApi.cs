@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
 using EvsSnapshot.Client.Json;
+using EvsSnapshot.Client.Paging;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Client
@@ -266,7 +267,7 @@ namespace EvsSnapshot.Client
                 }
                 catch (AmbiguousOutcomeException ambiguous)
                 {
-                    call.Trace.Verbose($"{Capitalized(request.Operation)} may or may not have happened ({ambiguous.Failure.Message}). Checking before sending it again.");
+                    call.Trace.Verbose($"{request.OperationSentence} may or may not have happened ({ambiguous.Failure.Message}). Checking before sending it again.");
                     // Wait first: a server that is slow to commit gets the backoff's time before we look.
                     var delay = await Transport.WaitBeforeRetryAsync(request, ambiguous.Failure, false, null, state, call).ConfigureAwait(false);
                     (bool done, T result) outcome;
@@ -284,23 +285,20 @@ namespace EvsSnapshot.Client
             }
         }
 
-        private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
-
         /// <summary>The snapshot of a volume whose metadata carries the client token, if any.</summary>
         internal async Task<SnapshotDetails?> FindByClientTokenAsync(string volumeId, string clientToken, CallOptions call)
         {
             var query = new SnapshotQuery { VolumeId = volumeId };
-            int offset = 0;
-            while (true)
+            var reader = new PageReader<SnapshotDetails>((offset, limit) => ListSnapshotsAsync(query, offset, limit, call), s => s.Id, 0, 1000, null);
+            IReadOnlyList<SnapshotDetails>? page;
+            while ((page = await reader.NextAsync().ConfigureAwait(false)) != null)
             {
-                var page = await ListSnapshotsAsync(query, offset, 1000, call).ConfigureAwait(false);
-                foreach (var snapshot in page.Items)
+                foreach (var snapshot in page)
                 {
                     if (snapshot.Metadata.TryGetValue(InputValidator.ClientTokenMetadataKey, out var token) && token == clientToken) return snapshot;
                 }
-                offset += page.Items.Count;
-                if (page.Items.Count == 0 || !(page.TotalCount.HasValue ? offset < page.TotalCount.Value : page.HasNextLink)) return null;
             }
+            return null;
         }
 
         public Task<SnapshotDetails> UpdateSnapshotAsync(string snapshotId, string? name, string? description, CallOptions call)

@@ -52,6 +52,9 @@ namespace EvsSnapshot.Client.Http
         /// <summary>Short description for messages, e.g. "create a snapshot of volume 1234...".</summary>
         public string Operation { get; set; } = string.Empty;
 
+        /// <summary><see cref="Operation"/> as the start of a sentence.</summary>
+        public string OperationSentence => Operation.Length == 0 ? Operation : char.ToUpperInvariant(Operation[0]) + Operation.Substring(1);
+
         public ApiRequest WithQuery(string name, string? value)
         {
             if (value != null) Query.Add(new KeyValuePair<string, string>(name, value));

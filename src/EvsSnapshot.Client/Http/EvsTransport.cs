@@ -377,7 +377,7 @@ namespace EvsSnapshot.Client.Http
         private static string PathOf(ApiRequest request) => "/" + string.Join("/", request.Segments);
 
         private static string Describe(ApiRequest request) =>
-            char.ToUpperInvariant(request.Operation[0]) + request.Operation.Substring(1) + " (" + request.Method.Method + " " + PathOf(request) + ")";
+            request.OperationSentence + " (" + request.Method.Method + " " + PathOf(request) + ")";
 
         private static string FirstSentence(EvsException failure)
         {
