@@ -50,12 +50,12 @@ namespace EvsSnapshot.Commands
     {
         private static EngineLoadContext? _instance;
         private readonly string _directory;
-        private readonly HashSet<string> _platformAssemblies;
+        // Built on the first load, not at import: the engine itself loads only on first use.
+        private readonly Lazy<HashSet<string>> _platformAssemblies = new Lazy<HashSet<string>>(PlatformAssemblyNames);
 
         private EngineLoadContext(string directory)
         {
             _directory = directory;
-            _platformAssemblies = PlatformAssemblyNames();
         }
 
         /// <summary>The context the engine was loaded into (null on Windows PowerShell or from a build folder).</summary>
@@ -75,7 +75,7 @@ namespace EvsSnapshot.Commands
             string name = assemblyName.Name ?? string.Empty;
             // The public types are shared with the cmdlets: the engine must see the very same assembly.
             if (name == typeof(SnapshotDetails).Assembly.GetName().Name) return typeof(SnapshotDetails).Assembly;
-            if (name != ModuleLoader.EngineAssemblyName && _platformAssemblies.Contains(name)) return null; // PowerShell ships it
+            if (name != ModuleLoader.EngineAssemblyName && _platformAssemblies.Value.Contains(name)) return null; // PowerShell ships it
             string path = Path.Combine(_directory, name + ".dll");
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }
