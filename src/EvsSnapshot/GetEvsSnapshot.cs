@@ -48,17 +48,7 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            if (ParameterSetName == ListSet)
-            {
-                try
-                {
-                    InputValidator.PageSize(PageSize);
-                }
-                catch (EvsValidationException ex)
-                {
-                    ThrowEvsError(ex, PageSize);
-                }
-            }
+            if (ParameterSetName == ListSet) CheckParameters(() => InputValidator.PageSize(PageSize));
             base.BeginProcessing();
         }
 

@@ -57,18 +57,13 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            try
+            CheckParameters(() =>
             {
                 _name = InputValidator.SnapshotName(Name);
                 _description = InputValidator.Description(Description);
                 _metadata = Unwrap.Metadata(Metadata, nameof(Metadata));
                 WaitParameters.Check(Timeout, MaxPollInterval);
-            }
-            catch (EvsValidationException ex)
-            {
-                // Every item would fail the same way: stop before anything is sent.
-                ThrowEvsError(ex, ex.Target);
-            }
+            });
             base.BeginProcessing();
             if (Wait.IsPresent)
             {

@@ -33,14 +33,10 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            try
+            CheckParameters(() =>
             {
                 WaitParameters.Check(Timeout, MaxPollInterval);
-            }
-            catch (EvsValidationException ex)
-            {
-                ThrowEvsError(ex, ex.Target);
-            }
+            });
             base.BeginProcessing();
             if (Wait.IsPresent)
             {

@@ -46,15 +46,11 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            try
+            CheckParameters(() =>
             {
                 if (VolumeName != null) Validation.InputValidator.VolumeName(VolumeName);
                 WaitParameters.Check(Timeout, MaxPollInterval);
-            }
-            catch (EvsValidationException ex)
-            {
-                ThrowEvsError(ex, ex.Target);
-            }
+            });
             base.BeginProcessing();
             if (Wait.IsPresent)
             {

@@ -46,7 +46,7 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            try
+            CheckParameters(() =>
             {
                 _name = InputValidator.SnapshotName(Name);
                 _description = InputValidator.Description(Description);
@@ -72,11 +72,7 @@ namespace EvsSnapshot.Commands
                     throw new EvsValidationException("NothingToChange", nameof(Name),
                         "Nothing to change: pass -Name, -Description, -Metadata, -AddMetadata or -RemoveMetadataKey.");
                 }
-            }
-            catch (EvsValidationException ex)
-            {
-                ThrowEvsError(ex, ex.Target);
-            }
+            });
             base.BeginProcessing();
         }
 

@@ -33,7 +33,7 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            try
+            CheckParameters(() =>
             {
                 if (Deleted.IsPresent && MyInvocation.BoundParameters.ContainsKey(nameof(Status)))
                 {
@@ -47,11 +47,7 @@ namespace EvsSnapshot.Commands
                         $"'{Validation.InputValidator.Printable(Status)}' is not a snapshot status; use one of {string.Join(", ", SnapshotStatus.All)}.", Status);
                 }
                 WaitParameters.Check(Timeout, MaxPollInterval);
-            }
-            catch (EvsValidationException ex)
-            {
-                ThrowEvsError(ex, ex.Target);
-            }
+            });
             base.BeginProcessing();
             var options = WaitOptionsFrom(Timeout, MaxPollInterval, Status, Deleted.IsPresent);
             StartWaiting(options, Deleted.IsPresent ? "Waiting for snapshots to be deleted" : $"Waiting for snapshots to be {Status}",

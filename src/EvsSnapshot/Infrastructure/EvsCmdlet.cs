@@ -146,6 +146,22 @@ namespace EvsSnapshot.Commands
             WriteError(ErrorRecords.From(exception, target, notFoundErrorId));
         }
 
+        /// <summary>
+        /// Checks of the parameters that hold for the whole invocation: one that fails would fail every item the
+        /// same way, so it stops the command (terminating, with the check's error id) before anything is sent.
+        /// </summary>
+        protected void CheckParameters(Action check)
+        {
+            try
+            {
+                check();
+            }
+            catch (EvsValidationException ex)
+            {
+                ThrowEvsError(ex, ex.Target);
+            }
+        }
+
         /// <summary>Terminating error for a condition that no further input can fix.</summary>
         protected void ThrowEvsError(Exception exception, object? target)
         {
