@@ -75,7 +75,7 @@ function Invoke-Build {
     $dependencies = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies')
     $engine = 'EvsSnapshot.Client.dll', 'System.Text.Json.dll', 'System.Text.Encodings.Web.dll', 'Microsoft.Bcl.AsyncInterfaces.dll',
         'System.Buffers.dll', 'System.Memory.dll', 'System.Numerics.Vectors.dll', 'System.Runtime.CompilerServices.Unsafe.dll',
-        'System.Threading.Tasks.Extensions.dll'
+        'System.Threading.Tasks.Extensions.dll', 'Microsoft.Bcl.TimeProvider.dll'
     foreach ($a in $engine) { Copy-Item (Join-Path $bin $a) $dependencies }
 
     $helpBuilder = Join-Path $Root 'src/build/HelpBuilder.psm1'

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace EvsSnapshot
 {
@@ -21,7 +22,37 @@ namespace EvsSnapshot
         OutcomeUnknown,
         WaitFailed,
         WaitTimeout,
-        NotConnected,
+    }
+
+    /// <summary>
+    /// What the user can do about an error, as an idea rather than words: the client knows the situation, the
+    /// cmdlet layer knows the cmdlets and parameters and turns the advice into a RecommendedAction.
+    /// </summary>
+    public enum EvsAdvice
+    {
+        None,
+        SynchronizeClock,
+        RenewStaticToken,
+        CheckAccessKeys,
+        CheckToken,
+        CheckPassword,
+        RequestPermission,
+        SlowDown,
+        RetryLater,
+        FreeQuota,
+        WaitForSnapshot,
+        FindCreatedSnapshot,
+        CheckSnapshotState,
+        CheckVolumeState,
+        RecreateSnapshot,
+        ContactSupport,
+        WaitLonger,
+        RetryRollback,
+        UseBackupService,
+        DetachVolume,
+        WaitForVolume,
+        ChooseProject,
+        TrustCertificate,
     }
 
     /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>
@@ -40,8 +71,25 @@ namespace EvsSnapshot
         /// <summary>What the error is about (a snapshot or volume id, a name); becomes the ErrorRecord's TargetObject.</summary>
         public object? Target { get; set; }
 
-        /// <summary>What the user can do about it; becomes the ErrorRecord's RecommendedAction.</summary>
-        public string? RecommendedAction { get; set; }
+        /// <summary>What the user can do about it; the cmdlet layer words it as the ErrorRecord's RecommendedAction.</summary>
+        public EvsAdvice Advice { get; set; }
+
+        /// <summary>The facts the advice refers to (ids, tokens, statuses), by name. Never secrets.</summary>
+        public IDictionary<string, string> Facts { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>Sets the advice and its facts; returns this exception, for use in throw expressions.</summary>
+        public EvsException Advise(EvsAdvice advice, params (string name, string? value)[] facts)
+        {
+            Advice = advice;
+            foreach (var (name, value) in facts)
+            {
+                if (value != null) Facts[name] = value;
+            }
+            return this;
+        }
+
+        /// <summary>A fact by name, or null.</summary>
+        public string? Fact(string name) => Facts.TryGetValue(name, out var value) ? value : null;
     }
 
     /// <summary>Input that was refused before any request was sent.</summary>

@@ -4,8 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Threading;
-using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Commands
 {
@@ -50,35 +48,30 @@ namespace EvsSnapshot.Commands
     }
 
     /// <summary>
-    /// Completes ids from the live API in the current (or -Context) context: matches on id or name, shows the
-    /// name as the tooltip, gives up quietly after a short timeout or on any error.
+    /// Completes ids in the current (or -Context) context: matches on id or name, shows the name as the list
+    /// text and tooltip. Answers come from the context's <see cref="CompletionCache"/>, so completion returns
+    /// at once even when the API is slow or down; a cold cache is filled in the background.
     /// </summary>
     public abstract class LiveIdCompleter : IArgumentCompleter
     {
-        private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
         private const int MaxCandidates = 200;
 
-        protected abstract IEnumerable<(string id, string? name, string status)> Fetch(Client.EvsApi api, CallOptions call);
+        internal abstract CompletionCache.Entry Source(EvsContext context);
 
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var context = (fakeBoundParameters?["Context"] is PSObject ps ? ps.BaseObject : fakeBoundParameters?["Context"]) as EvsContext ?? EvsSession.Current;
-            if (context == null) return Array.Empty<CompletionResult>();
-            string word = (wordToComplete ?? string.Empty).Trim('\'', '"');
-            var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
             try
             {
-                using (var timeout = new CancellationTokenSource(Budget))
-                {
-                    var call = new CallOptions(null, timeout.Token);
-                    return Fetch(context.Api, call)
-                        .Where(c => pattern.IsMatch(c.id) || (c.name != null && pattern.IsMatch(c.name)))
-                        .Take(MaxCandidates)
-                        .Select(c => new CompletionResult(c.id, string.IsNullOrEmpty(c.name) ? c.id : c.name + " (" + c.id.Substring(0, 8) + ")",
-                            CompletionResultType.ParameterValue, (c.name ?? "(no name)") + " - " + c.status))
-                        .ToList();
-                }
+                var context = (Unwrap.Base(fakeBoundParameters?["Context"]) as EvsContext) ?? CurrentContext.Value;
+                if (context == null) return Array.Empty<CompletionResult>();
+                var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+                return Source(context).Get()
+                    .Where(c => pattern.IsMatch(c.Id) || (c.Name != null && pattern.IsMatch(c.Name)))
+                    .Take(MaxCandidates)
+                    .Select(c => new CompletionResult(c.Id, string.IsNullOrEmpty(c.Name) ? c.Id : c.Name + " (" + c.Id.Substring(0, Math.Min(8, c.Id.Length)) + ")",
+                        CompletionResultType.ParameterValue, (c.Name ?? "(no name)") + " - " + c.Status))
+                    .ToList();
             }
             catch (Exception)
             {
@@ -89,13 +82,11 @@ namespace EvsSnapshot.Commands
 
     public sealed class VolumeIdCompleter : LiveIdCompleter
     {
-        protected override IEnumerable<(string id, string? name, string status)> Fetch(Client.EvsApi api, CallOptions call) =>
-            api.ListVolumesAsync(new Client.VolumeQuery(), 0, 1000, call).GetAwaiter().GetResult().Items.Select(v => (v.Id, v.Name, v.Status));
+        internal override CompletionCache.Entry Source(EvsContext context) => context.Completions.Volumes;
     }
 
     public sealed class SnapshotIdCompleter : LiveIdCompleter
     {
-        protected override IEnumerable<(string id, string? name, string status)> Fetch(Client.EvsApi api, CallOptions call) =>
-            api.ListSnapshotsAsync(new Client.SnapshotQuery(), 0, 1000, call).GetAwaiter().GetResult().Items.Select(s => (s.Id, s.Name, s.Status));
+        internal override CompletionCache.Entry Source(EvsContext context) => context.Completions.Snapshots;
     }
 }

@@ -2,8 +2,6 @@ using System;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
-using System.Threading;
-using EvsSnapshot.Diagnostics;
 using EvsSnapshot.Client;
 using EvsSnapshot.Client.Http;
 
@@ -16,7 +14,7 @@ namespace EvsSnapshot.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "EvsProject", DefaultParameterSetName = EnvironmentSet)]
     [OutputType(typeof(EvsContext))]
-    public sealed class ConnectEvsProjectCommand : PSCmdlet
+    public sealed class ConnectEvsProjectCommand : CancellableCmdlet
     {
         private const string EnvironmentSet = "Environment";
         private const string AkSkSet = "AccessKey";
@@ -28,8 +26,6 @@ namespace EvsSnapshot.Commands
         public const string AccessKeyVariable = "CLOUD_SDK_AK";
         public const string SecretKeyVariable = "CLOUD_SDK_SK";
         public const string SecurityTokenVariable = "CLOUD_SDK_SECURITY_TOKEN";
-
-        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
 
         /// <summary>Region id, e.g. cn-north-4.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -109,7 +105,7 @@ namespace EvsSnapshot.Commands
 
         protected override void ProcessRecord()
         {
-            var options = new ConnectOptions
+            var settings = new EvsClientSettings
             {
                 Region = Region,
                 ProjectId = ProjectId,
@@ -123,7 +119,7 @@ namespace EvsSnapshot.Commands
                     RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
                 },
             };
-            FillCredentials(options);
+            FillCredentials(settings);
 
             if (SkipCertificateCheck.IsPresent)
             {
@@ -133,18 +129,9 @@ namespace EvsSnapshot.Commands
             EvsContext context;
             try
             {
-                var trace = new CollectingTrace();
-                var task = EvsConnection.ConnectAsync(options, new CallOptions(trace, _stopping.Token));
-                try
-                {
-                    context = new EvsContext(task.GetAwaiter().GetResult());
-                }
-                finally
-                {
-                    trace.WriteTo(this);
-                }
+                context = new EvsContext(RunToCompletion(EvsClient.ConnectAsync(settings, new CallScope(Trace, StopToken))));
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
             {
                 throw new PipelineStoppedException();
             }
@@ -155,47 +142,45 @@ namespace EvsSnapshot.Commands
             }
             finally
             {
-                options.SecretKey = options.Password = options.Token = options.SecurityToken = null;
+                settings.SecretKey = settings.Password = settings.Token = settings.SecurityToken = null;
             }
 
-            EvsSession.Current = context;
+            CurrentContext.Value = context;
             Streams.Verbose(this, $"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}) through {context.Endpoint}.");
             if (PassThru.IsPresent) WriteObject(context);
         }
 
-        protected override void StopProcessing() => _stopping.Cancel();
-
-        private void FillCredentials(ConnectOptions options)
+        private void FillCredentials(EvsClientSettings settings)
         {
             switch (ParameterSetName)
             {
                 case AkSkSet:
-                    options.AuthType = EvsAuthType.AkSk;
-                    options.AccessKey = AccessKey;
-                    options.SecretKey = Plain(SecretKey);
-                    options.SecurityToken = Plain(SecurityToken);
+                    settings.AuthType = EvsAuthType.AkSk;
+                    settings.AccessKey = AccessKey;
+                    settings.SecretKey = Plain(SecretKey);
+                    settings.SecurityToken = Plain(SecurityToken);
                     break;
                 case CredentialSet:
-                    options.AuthType = EvsAuthType.AkSk;
-                    options.AccessKey = Credential!.UserName;
-                    options.SecretKey = Plain(Credential.Password);
-                    options.SecurityToken = Plain(SecurityToken);
+                    settings.AuthType = EvsAuthType.AkSk;
+                    settings.AccessKey = Credential!.UserName;
+                    settings.SecretKey = Plain(Credential.Password);
+                    settings.SecurityToken = Plain(SecurityToken);
                     break;
                 case TokenSet:
-                    options.AuthType = EvsAuthType.Token;
-                    options.Token = Plain(Token);
+                    settings.AuthType = EvsAuthType.Token;
+                    settings.Token = Plain(Token);
                     break;
                 case PasswordSet:
-                    options.AuthType = EvsAuthType.Password;
-                    options.UserName = UserName;
-                    options.DomainName = DomainName;
-                    options.Password = Plain(Password);
+                    settings.AuthType = EvsAuthType.Password;
+                    settings.UserName = UserName;
+                    settings.DomainName = DomainName;
+                    settings.Password = Plain(Password);
                     break;
                 case IamCredentialSet:
-                    options.AuthType = EvsAuthType.Password;
-                    options.UserName = IamCredential!.UserName;
-                    options.DomainName = DomainName;
-                    options.Password = Plain(IamCredential.Password);
+                    settings.AuthType = EvsAuthType.Password;
+                    settings.UserName = IamCredential!.UserName;
+                    settings.DomainName = DomainName;
+                    settings.Password = Plain(IamCredential.Password);
                     break;
                 default:
                     // As Huawei's own samples: AK/SK (and optionally a security token) from the environment.
@@ -207,37 +192,16 @@ namespace EvsSnapshot.Commands
                             new ArgumentException($"No credentials given. Pass -Credential (AK as user name, SK as password), -AccessKey/-SecretKey, -Token or -UserName/-Password, or set the {AccessKeyVariable} and {SecretKeyVariable} environment variables."),
                             "CredentialMissing", ErrorCategory.InvalidArgument, null));
                     }
-                    options.AuthType = EvsAuthType.AkSk;
-                    options.AccessKey = ak;
-                    options.SecretKey = sk;
+                    settings.AuthType = EvsAuthType.AkSk;
+                    settings.AccessKey = ak;
+                    settings.SecretKey = sk;
                     string? securityToken = Environment.GetEnvironmentVariable(SecurityTokenVariable);
-                    options.SecurityToken = string.IsNullOrEmpty(securityToken) ? null : securityToken;
+                    settings.SecurityToken = string.IsNullOrEmpty(securityToken) ? null : securityToken;
                     Streams.Verbose(this, $"Using AK/SK from the {AccessKeyVariable}/{SecretKeyVariable} environment variables.");
                     break;
             }
         }
 
         private static string? Plain(SecureString? secure) => secure == null ? null : new NetworkCredential(string.Empty, secure).Password;
-
-        /// <summary>Connect runs on the pipeline thread from start to end, so the trace is written afterwards in order.</summary>
-        private sealed class CollectingTrace : IEvsTrace
-        {
-            public bool DebugEnabled => true; // a handful of requests; WriteDebug drops what nobody asked for
-
-            private readonly System.Collections.Concurrent.ConcurrentQueue<(int kind, string text)> _messages = new System.Collections.Concurrent.ConcurrentQueue<(int, string)>();
-            public void Verbose(string message) => _messages.Enqueue((0, message));
-            public void Debug(string message) => _messages.Enqueue((1, message));
-            public void Warning(string message) => _messages.Enqueue((2, message));
-
-            public void WriteTo(PSCmdlet cmdlet)
-            {
-                while (_messages.TryDequeue(out var m))
-                {
-                    if (m.kind == 0) Streams.Verbose(cmdlet, m.text);
-                    else if (m.kind == 1) cmdlet.WriteDebug(m.text);
-                    else cmdlet.WriteWarning(m.text);
-                }
-            }
-        }
     }
 }

@@ -12,13 +12,12 @@ namespace EvsSnapshot.Commands
     {
         protected override void ProcessRecord()
         {
-            var current = EvsSession.Current;
+            var current = CurrentContext.Take();
             if (current == null)
             {
                 Streams.Verbose(this, "There is no current EVS context; nothing to disconnect.");
                 return;
             }
-            EvsSession.Current = null;
             Streams.Verbose(this, $"Disconnected from project {current.ProjectId} in {current.Region}.");
         }
     }

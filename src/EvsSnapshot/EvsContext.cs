@@ -1,5 +1,7 @@
 using System;
 using EvsSnapshot.Client;
+using EvsSnapshot.Client.Operations;
+using EvsSnapshot.Commands;
 
 namespace EvsSnapshot
 {
@@ -13,46 +15,57 @@ namespace EvsSnapshot
     /// </remarks>
     public sealed class EvsContext
     {
-        internal EvsContext(EvsConnection connection)
+        internal EvsContext(EvsClient client)
         {
-            Connection = connection;
+            Client = client;
         }
 
-        internal EvsConnection Connection { get; }
+        /// <summary>The engine behind this context.</summary>
+        internal EvsClient Client { get; }
 
-        internal EvsApi Api => Connection.Api;
+        internal EvsApi Api => Client.Api;
 
-        public string Region => Connection.Region;
-        public string ProjectId => Connection.ProjectId;
-        public Uri Endpoint => Connection.Endpoint;
-        public Uri IamEndpoint => Connection.IamEndpoint;
-        public EvsAuthType AuthType => Connection.AuthType;
+        internal SnapshotOperations Snapshots => Client.Snapshots;
+
+        /// <summary>Answers for argument completion, kept for a short while per context.</summary>
+        internal CompletionCache Completions => _completions ??= new CompletionCache(Client.Api);
+
+        private CompletionCache? _completions;
+
+        public string Region => Client.Region;
+        public string ProjectId => Client.ProjectId;
+        public Uri Endpoint => Client.Endpoint;
+        public Uri IamEndpoint => Client.IamEndpoint;
+        public EvsAuthType AuthType => Client.AuthType;
 
         /// <summary>The access key id (an identifier, not a secret); null for token and password auth.</summary>
-        public string? AccessKey => Connection.AccessKey;
+        public string? AccessKey => Client.AccessKey;
 
         /// <summary>True when temporary AK/SK with an X-Security-Token are used.</summary>
-        public bool UsesSecurityToken => Connection.UsesSecurityToken;
+        public bool UsesSecurityToken => Client.UsesSecurityToken;
 
-        public string? UserName => Connection.UserName;
-        public string? DomainName => Connection.DomainName;
-        public bool SkipCertificateCheck => Connection.SkipCertificateCheck;
-        public int MaximumRetryCount => Connection.MaximumRetryCount;
-        public TimeSpan MaximumRetryWait => Connection.MaximumRetryWait;
-        public TimeSpan RequestTimeout => Connection.RequestTimeout;
+        public string? UserName => Client.UserName;
+        public string? DomainName => Client.DomainName;
+        public bool SkipCertificateCheck => Client.SkipCertificateCheck;
+        public int MaximumRetryCount => Client.MaximumRetryCount;
+        public TimeSpan MaximumRetryWait => Client.MaximumRetryWait;
+        public TimeSpan RequestTimeout => Client.RequestTimeout;
 
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
-        public TimeSpan ClockOffset => Connection.ClockOffset;
+        public TimeSpan ClockOffset => Client.ClockOffset;
 
         /// <summary>When the current IAM token expires (password auth only), UTC.</summary>
-        public DateTime? TokenExpiresAt => Connection.TokenExpiresAt;
+        public DateTime? TokenExpiresAt => Client.TokenExpiresAt;
 
         /// <summary>UTC.</summary>
-        public DateTime ConnectedAt => Connection.ConnectedAt;
+        public DateTime ConnectedAt => Client.ConnectedAt;
 
         /// <summary>HTTP requests sent through this context, every attempt counted.</summary>
-        public long RequestCount => Connection.RequestCount;
+        public long RequestCount => Client.RequestCount;
 
-        public override string ToString() => Connection.ToString();
+        public override string ToString() => Client.ToString();
+
+        /// <summary>Closes the HTTP connections (Remove-Module); the context cannot be used afterwards.</summary>
+        internal void Dispose() => Client.Dispose();
     }
 }

@@ -9,7 +9,7 @@ namespace EvsSnapshot.Commands
     {
         protected override void ProcessRecord()
         {
-            var current = EvsSession.Current;
+            var current = CurrentContext.Value;
             if (current != null) WriteObject(current);
             else Streams.Verbose(this, "There is no current EVS context. Run Connect-EvsProject.");
         }

@@ -1,8 +1,9 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
+using EvsSnapshot.Client.Operations;
+using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
@@ -62,7 +63,7 @@ namespace EvsSnapshot.Commands
                 _name = InputValidator.SnapshotName(Name);
                 _description = InputValidator.Description(Description);
                 _metadata = Unwrap.Metadata(Metadata, nameof(Metadata));
-                WaitParameters.Check(Timeout, MaxPollInterval);
+                InputValidator.WaitLimits(Timeout, MaxPollInterval);
             });
             base.BeginProcessing();
             if (Wait.IsPresent)
@@ -84,10 +85,11 @@ namespace EvsSnapshot.Commands
                 return;
             }
 
-            string name = _name ?? DefaultName(volumeId);
+            // The default name is decided here, so the confirmation and the snapshot show the same one.
+            string name = _name ?? SnapshotNaming.DefaultName(volumeId, DateTime.UtcNow);
             if (!ShouldProcess($"volume {volumeId}", $"Create snapshot '{name}'")) return;
 
-            var spec = new Client.CreateSnapshotSpec
+            var spec = new CreateSnapshotSpec
             {
                 VolumeId = volumeId,
                 Name = name,
@@ -95,18 +97,14 @@ namespace EvsSnapshot.Commands
                 Force = Force.IsPresent,
                 Metadata = _metadata,
             };
-            var api = ActiveContext.Api;
+            var snapshots = ActiveContext.Snapshots;
             Submit(volumeId, async call =>
             {
-                var snapshot = await api.CreateSnapshotAsync(spec, call).ConfigureAwait(false);
+                var snapshot = await snapshots.CreateAsync(spec, call).ConfigureAwait(false);
                 call.Trace.Verbose($"Created snapshot {snapshot.Id} ('{snapshot.Name}') of volume {volumeId}; status {snapshot.Status}.");
                 if (IsWaiting) AddToWait(snapshot.Id, snapshot);
                 else PostObject(snapshot);
             }, "VolumeNotFound");
         }
-
-        /// <summary>Sortable, unique per disk and second, and traceable to the disk.</summary>
-        internal static string DefaultName(string volumeId) =>
-            "snapshot-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + volumeId.Substring(0, 8);
     }
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Management.Automation;
+using EvsSnapshot.Client.Rules;
+using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
 {
@@ -29,13 +31,13 @@ namespace EvsSnapshot.Commands
         [SecondsToTimeSpan]
         public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-        protected override string? RefusedActionOnBackupSnapshots => "delete";
+        protected override SnapshotAction? GuardedAction => SnapshotAction.Delete;
 
         protected override void BeginProcessing()
         {
             CheckParameters(() =>
             {
-                WaitParameters.Check(Timeout, MaxPollInterval);
+                InputValidator.WaitLimits(Timeout, MaxPollInterval);
             });
             base.BeginProcessing();
             if (Wait.IsPresent)
@@ -50,12 +52,10 @@ namespace EvsSnapshot.Commands
             string label = piped?.Name != null ? $"snapshot {snapshotId} ('{piped.Name}')" : $"snapshot {snapshotId}";
             if (!ShouldProceed(Force.IsPresent, label, "Delete")) return;
 
-            var api = ActiveContext.Api;
-            string action = RefusedActionOnBackupSnapshots!;
+            var snapshots = ActiveContext.Snapshots;
             Submit(snapshotId, async call =>
             {
-                await LoadChangeableSnapshotAsync(api, snapshotId, piped, call, action).ConfigureAwait(false);
-                await api.DeleteSnapshotAsync(snapshotId, call).ConfigureAwait(false);
+                await snapshots.DeleteAsync(snapshotId, piped, call).ConfigureAwait(false);
                 call.Trace.Verbose($"Deletion of snapshot {snapshotId} accepted.");
                 if (IsWaiting) AddToWait(snapshotId, null);
             }, "SnapshotNotFound");

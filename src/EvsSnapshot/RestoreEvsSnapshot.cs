@@ -1,7 +1,9 @@
 using System;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Client.Waiting;
+using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
 {
@@ -40,7 +42,7 @@ namespace EvsSnapshot.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override string? RefusedActionOnBackupSnapshots => "roll back from";
+        protected override SnapshotAction? GuardedAction => SnapshotAction.RollBack;
 
         private WaitOptions? _waitOptions;
 
@@ -48,8 +50,8 @@ namespace EvsSnapshot.Commands
         {
             CheckParameters(() =>
             {
-                if (VolumeName != null) Validation.InputValidator.VolumeName(VolumeName);
-                WaitParameters.Check(Timeout, MaxPollInterval);
+                if (VolumeName != null) InputValidator.VolumeName(VolumeName);
+                InputValidator.WaitLimits(Timeout, MaxPollInterval);
             });
             base.BeginProcessing();
             if (Wait.IsPresent)
@@ -68,68 +70,26 @@ namespace EvsSnapshot.Commands
             if (!ShouldProceed(Force.IsPresent, label, "Roll back (overwrites the disk's data)")) return;
 
             var api = ActiveContext.Api;
-            string action = RefusedActionOnBackupSnapshots!;
+            var snapshots = ActiveContext.Snapshots;
             string? volumeName = VolumeName;
             bool passThru = PassThru.IsPresent;
             var waitOptions = _waitOptions;
             Submit(snapshotId, async call =>
             {
-                // Fresh state for the checks, even when a snapshot object was piped in.
-                var snapshot = await api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
-                var refusal = BackupSnapshotRefusal(snapshot, action);
-                if (refusal != null) throw refusal;
-                if (snapshot.Status != SnapshotStatus.Available)
-                {
-                    throw new EvsException(EvsErrorKind.InvalidState, "SnapshotNotAvailable",
-                        $"Snapshot {snapshotId} is '{snapshot.Status}'; only an available snapshot can be rolled back.")
-                    {
-                        Target = snapshot,
-                        RecommendedAction = snapshot.Status == SnapshotStatus.Creating ? "Wait-EvsSnapshot, then roll back." : null,
-                    };
-                }
-                if (string.IsNullOrEmpty(snapshot.VolumeId))
-                {
-                    throw new EvsException(EvsErrorKind.InvalidState, "SnapshotHasNoVolume", $"Snapshot {snapshotId} names no source volume.") { Target = snapshot };
-                }
-                VolumeDetails volume;
-                try
-                {
-                    volume = await api.GetVolumeAsync(snapshot.VolumeId!, call).ConfigureAwait(false);
-                }
-                catch (EvsApiException ex) when (ex.StatusCode == 404)
-                {
-                    throw new EvsException(EvsErrorKind.NotFound, "VolumeNotFound",
-                        $"The source volume {snapshot.VolumeId} of snapshot {snapshotId} no longer exists; a snapshot can only be rolled back onto its source disk.", ex)
-                    { Target = snapshot.VolumeId };
-                }
-                if (volume.Status != VolumeStatus.Available && volume.Status != VolumeStatus.ErrorRollbacking)
-                {
-                    bool attached = volume.Status == VolumeStatus.InUse || volume.Attachments.Count > 0;
-                    throw new EvsException(EvsErrorKind.InvalidState, "VolumeNotAvailableForRollback",
-                        $"Volume {volume.Id} ('{volume.Name}') is '{volume.Status}'; a rollback needs the disk 'available' (or 'error_rollbacking')."
-                        + (attached ? $" It is attached to {string.Join(", ", System.Linq.Enumerable.Select(volume.Attachments, a => a.ServerId + " as " + a.Device))}." : string.Empty))
-                    {
-                        Target = volume,
-                        RecommendedAction = attached
-                            ? "Stop the server and detach the disk first, then run Restore-EvsSnapshot again."
-                            : "Wait until the disk is available, then run Restore-EvsSnapshot again.",
-                    };
-                }
-
-                await api.RollbackSnapshotAsync(snapshotId, volume.Id, volumeName, call).ConfigureAwait(false);
-                call.Trace.Verbose($"Rollback of volume {volume.Id} to snapshot {snapshotId} accepted.");
-
+                var started = await snapshots.RollbackAsync(snapshotId, volumeName, call).ConfigureAwait(false);
+                string volumeId = started.Volume.Id;
+                call.Trace.Verbose($"Rollback of volume {volumeId} to snapshot {snapshotId} accepted.");
                 if (waitOptions != null)
                 {
                     var snapshotDone = WaitForSnapshotAsync(snapshotId, null);
-                    var volumeDone = VolumeWaiter.WaitForStatusAsync(api, volume.Id, VolumeStatus.Available, new[] { VolumeStatus.ErrorRollbacking, "error" }, waitOptions, call);
+                    var volumeDone = VolumeWaiter.WaitForStatusAsync(api, volumeId, VolumeStatus.Available, new[] { VolumeStatus.ErrorRollbacking, VolumeStatus.Error }, waitOptions, call);
                     await Task.WhenAll(snapshotDone, volumeDone).ConfigureAwait(false);
-                    call.Trace.Verbose($"Rollback of volume {volume.Id} to snapshot {snapshotId} finished.");
+                    call.Trace.Verbose($"Rollback of volume {volumeId} to snapshot {snapshotId} finished.");
                     if (passThru) PostObject(volumeDone.Result);
                 }
                 else if (passThru)
                 {
-                    PostObject(await api.GetVolumeAsync(volume.Id, call).ConfigureAwait(false));
+                    PostObject(await api.GetVolumeAsync(volumeId, call).ConfigureAwait(false));
                 }
             }, "SnapshotNotFound");
         }

@@ -2,6 +2,8 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using EvsSnapshot.Client.Operations;
+using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
@@ -50,28 +52,10 @@ namespace EvsSnapshot.Commands
             {
                 _name = InputValidator.SnapshotName(Name);
                 _description = InputValidator.Description(Description);
-                if (Metadata != null && (AddMetadata != null || RemoveMetadataKey != null))
-                {
-                    throw new EvsValidationException("ConflictingParameters", nameof(Metadata),
-                        "-Metadata replaces all metadata, so it cannot be combined with -AddMetadata or -RemoveMetadataKey.");
-                }
                 if (Metadata != null) _replace = Unwrap.Metadata(Metadata, nameof(Metadata));
                 if (AddMetadata != null) _add = Unwrap.Metadata(AddMetadata, nameof(AddMetadata));
-                if (RemoveMetadataKey != null)
-                {
-                    _remove = RemoveMetadataKey.Select(k => InputValidator.PathMetadataKey(k, nameof(RemoveMetadataKey))).Distinct().ToArray();
-                    var both = _add?.Keys.Intersect(_remove).FirstOrDefault();
-                    if (both != null)
-                    {
-                        throw new EvsValidationException("ConflictingParameters", nameof(RemoveMetadataKey),
-                            $"The metadata key '{both}' is both added (-AddMetadata) and removed (-RemoveMetadataKey).", both);
-                    }
-                }
-                if (_name == null && _description == null && _replace == null && _add == null && _remove.Length == 0)
-                {
-                    throw new EvsValidationException("NothingToChange", nameof(Name),
-                        "Nothing to change: pass -Name, -Description, -Metadata, -AddMetadata or -RemoveMetadataKey.");
-                }
+                if (RemoveMetadataKey != null) _remove = RemoveMetadataKey.Select(k => InputValidator.PathMetadataKey(k, nameof(RemoveMetadataKey))).Distinct().ToArray();
+                InputValidator.SnapshotChange(_name != null, _description != null, _replace != null, _add?.Keys, _remove);
             });
             base.BeginProcessing();
         }
@@ -80,34 +64,24 @@ namespace EvsSnapshot.Commands
         {
             if (!ShouldProcess($"snapshot {snapshotId}", Describe())) return;
 
-            var api = ActiveContext.Api;
-            string RefusedAction = RefusedActionOnBackupSnapshots!;
-            string? name = _name, description = _description;
-            var replace = _replace;
-            var add = _add;
-            var remove = _remove;
+            var change = new SnapshotChange
+            {
+                Name = _name,
+                Description = _description,
+                ReplaceMetadata = _replace,
+                AddMetadata = _add,
+                RemoveMetadataKeys = _remove,
+            };
+            var snapshots = ActiveContext.Snapshots;
             bool passThru = PassThru.IsPresent;
             Submit(snapshotId, async call =>
             {
-                var snapshot = await LoadChangeableSnapshotAsync(api, snapshotId, piped, call, RefusedAction).ConfigureAwait(false);
-                bool metadataChanged = replace != null || add != null || remove.Length > 0;
-                if (name != null || description != null)
-                {
-                    snapshot = await api.UpdateSnapshotAsync(snapshotId, name, description, call).ConfigureAwait(false);
-                }
-                if (replace != null) await api.ReplaceSnapshotMetadataAsync(snapshotId, replace, call).ConfigureAwait(false);
-                if (add != null) await api.MergeSnapshotMetadataAsync(snapshotId, add, call).ConfigureAwait(false);
-                foreach (var key in remove) await api.DeleteSnapshotMetadataKeyAsync(snapshotId, key, call).ConfigureAwait(false);
-                call.Trace.Verbose($"Updated snapshot {snapshotId}.");
-                if (passThru)
-                {
-                    if (metadataChanged) snapshot = await api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
-                    PostObject(snapshot);
-                }
+                var snapshot = await snapshots.UpdateAsync(snapshotId, piped, change, passThru, call).ConfigureAwait(false);
+                if (passThru) PostObject(snapshot);
             }, "SnapshotNotFound");
         }
 
-        protected override string? RefusedActionOnBackupSnapshots => "change";
+        protected override SnapshotAction? GuardedAction => SnapshotAction.Change;
 
         private string Describe()
         {

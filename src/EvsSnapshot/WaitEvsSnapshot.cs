@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
 {
@@ -39,14 +40,8 @@ namespace EvsSnapshot.Commands
                 {
                     throw new EvsValidationException("ConflictingParameters", nameof(Status), "Use either -Status or -Deleted, not both.");
                 }
-                string? known = Array.Find(SnapshotStatus.All, s => string.Equals(s, Status, StringComparison.OrdinalIgnoreCase));
-                if (known != null) Status = known;
-                else
-                {
-                    throw new EvsValidationException("InvalidStatus", nameof(Status),
-                        $"'{Validation.InputValidator.Printable(Status)}' is not a snapshot status; use one of {string.Join(", ", SnapshotStatus.All)}.", Status);
-                }
-                WaitParameters.Check(Timeout, MaxPollInterval);
+                Status = InputValidator.SnapshotStatusValue(Status);
+                InputValidator.WaitLimits(Timeout, MaxPollInterval);
             });
             base.BeginProcessing();
             var options = WaitOptionsFrom(Timeout, MaxPollInterval, Status, Deleted.IsPresent);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+using EvsSnapshot.Client.Operations;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -79,7 +81,7 @@ public class AuthTests
         var handler = new FakeHandler().Then(HttpStatusCode.Accepted, Wire.Envelope(Wire.Snapshot(Ids.Snapshot, "creating")));
         using var ctx = await Contexts.AkSkAsync(handler);
 
-        await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "ünïcode name" }, Contexts.Call());
+        await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "ünïcode name" }, Contexts.Call());
 
         var r = Assert.Single(handler.Requests);
         Assert.Equal(new[] { "content-type", "host", "x-project-id", "x-sdk-date" }, SignedHeaders(r));
@@ -165,7 +167,7 @@ public class AuthTests
 
         Assert.Equal(2, handler.Count);
         Assert.Equal("AuthenticationFailed", ex.ErrorId);
-        Assert.Contains("Synchronise", ex.RecommendedAction);
+        Assert.Contains("Synchronise", ex.RecommendedAction());
     }
 
     [Fact]
@@ -243,7 +245,7 @@ public class AuthTests
 
     // ------------------------------------------------------------------ static token
 
-    private static ConnectOptions TokenOptions(FakeHandler handler, string token = "static-token-abcdef-123456") => new()
+    private static EvsClientSettings TokenOptions(FakeHandler handler, string token = "static-token-abcdef-123456") => new()
     {
         Region = "cn-north-4",
         ProjectId = Ids.Project,
@@ -270,8 +272,8 @@ public class AuthTests
         Assert.Equal("static-token-abcdef-123456", handler.Requests[0].Header("X-Auth-Token"));
         Assert.Null(handler.Requests[0].Header("Authorization"));
         Assert.Null(handler.Requests[0].Header("X-Sdk-Date"));
-        Assert.Contains("the token passed with -Token", ex.Message);
-        Assert.Contains("-UserName/-Password", ex.RecommendedAction);
+        Assert.Contains("the IAM token given when connecting", ex.Message);
+        Assert.Contains("-UserName/-Password", ex.RecommendedAction());
     }
 
     // ------------------------------------------------------------------ IAM password
@@ -280,8 +282,9 @@ public class AuthTests
     private const string IamDomain = "acme";
     private const string IamPassword = "P@ssw0rd-very-secret-42";
 
-    private static ConnectOptions PasswordOptions(FakeHandler handler, string? projectId = Ids.Project) => new()
+    private static EvsClientSettings PasswordOptions(FakeHandler handler, string? projectId = Ids.Project, TimeProvider? time = null) => new()
     {
+        TimeProvider = time,
         Region = "cn-north-4",
         ProjectId = projectId,
         Endpoint = Contexts.Endpoint,
@@ -437,8 +440,9 @@ public class AuthTests
             .Then(IamToken("iam-token-long-1234567890", TimeSpan.FromHours(24)))
             .Then(_ => SnapshotOk())
             .Then(_ => SnapshotOk());
-        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler), trace);
-        await Task.Delay(400); // past 80% of the 300 ms lifetime
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time), trace);
+        time.Advance(TimeSpan.FromMilliseconds(400)); // past 80% of the 300 ms lifetime
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -458,8 +462,9 @@ public class AuthTests
             .Then(IamToken("iam-token-short-abcdefghij", TimeSpan.FromMilliseconds(300)))
             .Then(IamToken("iam-token-long-abcdefghij", TimeSpan.FromHours(24)))
             .Then(_ => SnapshotOk());
-        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler));
-        await Task.Delay(400);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time));
+        time.Advance(TimeSpan.FromMilliseconds(400));
         var gate = new ConcurrencyGate(1);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
 
@@ -479,8 +484,9 @@ public class AuthTests
         handler.Fallback = (r, ct) => IsTokenRequest(r)
             ? IamToken("iam-token-n" + Interlocked.Increment(ref tokens) + "-abcdefgh", tokens == 1 ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromHours(24))(r, ct)
             : Task.FromResult(SnapshotOk());
-        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler));
-        await Task.Delay(400);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time));
+        time.Advance(TimeSpan.FromMilliseconds(400));
 
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call())));
 
@@ -549,7 +555,8 @@ public class AuthTests
         var ex = await Assert.ThrowsAsync<EvsException>(() => Contexts.AkSkAsync(handler, tweak: o => o.ProjectId = null));
         Assert.Equal(errorId, ex.ErrorId);
         Assert.Contains("cn-north-4", ex.Message);
-        Assert.Contains("-ProjectId", ex.Message);
+        Assert.Equal(EvsAdvice.ChooseProject, ex.Advice);
+        Assert.Contains("-ProjectId", ex.RecommendedAction()); // worded by the cmdlet layer, not the engine
     }
 
     [Fact]

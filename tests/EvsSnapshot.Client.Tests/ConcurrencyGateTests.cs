@@ -1,5 +1,6 @@
 using System.Net;
 using EvsSnapshot.Client.Http;
+using Microsoft.Extensions.Time.Testing;
 using EvsSnapshot.Client.Tests.Infrastructure;
 
 namespace EvsSnapshot.Client.Tests;
@@ -53,12 +54,16 @@ public class ConcurrencyGateTests
     }
 
     [Fact]
-    public async Task OnThrottled_AfterTheCoolDown_HalvesAgain_ButNeverBelowOne()
+    public void OnThrottled_AfterTheCoolDown_HalvesAgain_ButNeverBelowOne()
     {
-        var gate = new ConcurrencyGate(3);
+        var time = new FakeTimeProvider();
+        var gate = new ConcurrencyGate(3, time);
         gate.OnThrottled();
         Assert.Equal(1, gate.CurrentLimit);
-        await Task.Delay(1100);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        gate.OnThrottled(); // still within the one-second cool-down
+        Assert.Equal(1, gate.Decreases);
+        time.Advance(TimeSpan.FromMilliseconds(101));
         gate.OnThrottled();
         Assert.Equal(1, gate.CurrentLimit);
         Assert.Equal(2, gate.Decreases);

@@ -13,7 +13,7 @@ public class ContextTests
     [InlineData("http://[::1]:9000")]
     [InlineData("https://evs.cn-north-4.myhuaweicloud.com")]
     [InlineData("https://10.0.0.5:8443/evs")]
-    public void CheckEndpoint_Accepts(string url) => Assert.Equal(new Uri(url), EvsConnection.CheckEndpoint(new Uri(url), "Endpoint"));
+    public void CheckEndpoint_Accepts(string url) => Assert.Equal(new Uri(url), EvsClient.CheckEndpoint(new Uri(url), "Endpoint"));
 
     [Theory]
     [InlineData("http://evs.cn-north-4.myhuaweicloud.com", "InsecureEndpoint")]
@@ -25,7 +25,7 @@ public class ContextTests
     [InlineData("https://evs.example.com/#frag", "InvalidEndpoint")]
     public void CheckEndpoint_Rejects(string url, string errorId)
     {
-        var ex = Assert.Throws<EvsValidationException>(() => EvsConnection.CheckEndpoint(new Uri(url), "IamEndpoint"));
+        var ex = Assert.Throws<EvsValidationException>(() => EvsClient.CheckEndpoint(new Uri(url), "IamEndpoint"));
         Assert.Equal(errorId, ex.ErrorId);
         Assert.Equal("IamEndpoint", ex.ParameterName);
         Assert.DoesNotContain("pw@", ex.Message);

@@ -1,3 +1,4 @@
+using EvsSnapshot.Client.Operations;
 using System.Net;
 using System.Text.Json;
 using EvsSnapshot.Client.Tests.Infrastructure;
@@ -35,7 +36,7 @@ public class CreateSnapshotTests
 
     private static Infrastructure.RecordedRequest FirstPost(FakeHandler h) => h.Requests.First(r => r.Method == HttpMethod.Post);
 
-    private static async Task<EvsConnection> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
+    private static async Task<EvsClient> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
     {
         var retry = Contexts.FastRetry(maxRetries);
         retry.RequestTimeout = TimeSpan.FromMilliseconds(300);
@@ -62,7 +63,7 @@ public class CreateSnapshotTests
             }, count: 3)));
         using var ctx = await Connect(handler, trace);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec
         {
             VolumeId = Ids.Volume,
             Metadata = new Dictionary<string, string> { ["tier"] = "gold" },
@@ -95,7 +96,7 @@ public class CreateSnapshotTests
             .Then(_ => Created(SecondId));
         using var ctx = await Connect(handler, trace);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "nightly" }, Contexts.Call(trace));
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "nightly" }, Contexts.Call(trace));
 
         Assert.Equal(SecondId, created.Id);
         var posts = handler.Requests.Where(r => r.Method == HttpMethod.Post).ToList();
@@ -118,7 +119,7 @@ public class CreateSnapshotTests
             }, count: 3)));
         using var ctx = await Connect(handler);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
 
         Assert.Equal(CommittedId, created.Id);
         var lookups = handler.Requests.Where(r => r.Method == HttpMethod.Get).ToList();
@@ -135,7 +136,7 @@ public class CreateSnapshotTests
             .Then(HttpStatusCode.Forbidden, Respond.Error("EVS.5403", "Policy check failed."));
         using var ctx = await Connect(handler);
 
-        var ex = await Assert.ThrowsAsync<EvsException>(() => ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsException>(() => ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call()));
 
         string token = TokenOf(FirstPost(handler));
         Assert.Equal("CreateOutcomeUnknown", ex.ErrorId);
@@ -143,7 +144,7 @@ public class CreateSnapshotTests
         Assert.Contains(token, ex.Message);
         Assert.Contains(TokenKey, ex.Message);
         Assert.Contains("Policy check failed", ex.Message);
-        Assert.Contains(Ids.Volume, ex.RecommendedAction);
+        Assert.Contains(Ids.Volume, ex.RecommendedAction());
         Assert.IsType<EvsTransportException>(ex.InnerException);
         Assert.Single(handler.Requests, r => r.Method == HttpMethod.Post);
     }
@@ -156,7 +157,7 @@ public class CreateSnapshotTests
             .Then(_ => Wire.Ok(Wire.List(Array.Empty<Dictionary<string, object?>>(), count: 0)));
         using var ctx = await Connect(handler, maxRetries: 0);
 
-        var ex = await Assert.ThrowsAsync<EvsTransportException>(() => ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsTransportException>(() => ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call()));
 
         Assert.Equal("ConnectionLost", ex.ErrorId);
         Assert.Equal(new[] { "POST", "GET" }, handler.Requests.Select(r => r.Method.Method));
@@ -170,7 +171,7 @@ public class CreateSnapshotTests
             .Then(_ => Wire.Ok(Wire.List(new[] { Wire.Snapshot(CommittedId, metadata: new Dictionary<string, string> { [TokenKey] = TokenOf(FirstPost(handler)) }) }, count: 1)));
         using var ctx = await Connect(handler, maxRetries: 0);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
         Assert.Equal(CommittedId, created.Id);
     }
 
@@ -182,7 +183,7 @@ public class CreateSnapshotTests
             .Then(_ => Created(CommittedId));
         using var ctx = await Connect(handler);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
 
         Assert.Equal(CommittedId, created.Id);
         Assert.Equal(new[] { "POST", "POST" }, handler.Requests.Select(r => r.Method.Method));
@@ -194,7 +195,7 @@ public class CreateSnapshotTests
         var handler = new FakeHandler().Then(_ => Created(CommittedId)).Then(_ => Created(SecondId));
         using var ctx = await Connect(handler);
 
-        await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec
+        await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec
         {
             VolumeId = Ids.Volume.ToUpperInvariant(),
             Name = "nightly",
@@ -202,7 +203,7 @@ public class CreateSnapshotTests
             Force = true,
             Metadata = new Dictionary<string, string> { ["tier"] = "gold" },
         }, Contexts.Call());
-        await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
+        await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
 
         var first = handler.Requests[0];
         Assert.Equal($"/v2/{Ids.Project}/cloudsnapshots", first.Uri.AbsolutePath);
@@ -217,7 +218,8 @@ public class CreateSnapshotTests
 
         var second = SnapshotBody(handler.Requests[1]);
         Assert.False(second.TryGetProperty("force", out _));
-        Assert.False(second.TryGetProperty("name", out _));
+        // No name given: the client's default, snapshot-<UTC yyyyMMdd-HHmmss>-<first 8 of the disk id>.
+        Assert.Matches("^snapshot-[0-9]{8}-[0-9]{6}-" + Ids.Volume[..8] + "$", second.GetProperty("name").GetString());
         Assert.NotEqual(TokenOf(first), TokenOf(handler.Requests[1])); // a fresh token per create
     }
 
@@ -226,7 +228,7 @@ public class CreateSnapshotTests
     {
         var handler = new FakeHandler();
         using var ctx = await Connect(handler);
-        var ex = await Assert.ThrowsAsync<EvsValidationException>(() => ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = "vol-1" }, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsValidationException>(() => ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = "vol-1" }, Contexts.Call()));
         Assert.Equal("InvalidVolumeId", ex.ErrorId);
         Assert.Equal(0, handler.Count);
     }

@@ -61,7 +61,7 @@ public class DeleteSnapshotTests
         }
     }
 
-    private static async Task<(EvsConnection, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
+    private static async Task<(EvsClient, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
     {
         var handler = new FakeHandler { Fallback = server.Handle };
         return (await Contexts.AkSkAsync(handler, trace), handler);
@@ -75,7 +75,7 @@ public class DeleteSnapshotTests
         var server = new SnapshotServer("available");
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call());
         var sent = Assert.Single(handler.Requests);
         Assert.Equal(HttpMethod.Delete, sent.Method);
         Assert.Equal($"/v2/{Ids.Project}/cloudsnapshots/{Ids.Snapshot}", sent.Uri.AbsolutePath);
@@ -94,7 +94,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server, trace);
         using var _ = ctx;
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call(trace));
 
         Assert.Equal(1, server.Committed);
         Assert.Equal("deleting", server.Status);
@@ -111,7 +111,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call());
 
         Assert.Equal(new[] { "DELETE", "GET" }, handler.Requests.Select(r => r.Method.Method));
     }
@@ -125,7 +125,7 @@ public class DeleteSnapshotTests
         using var _ = ctx;
         server.GetOverride = _ => { server.Status = null; return null; }; // deletion completes before anyone looks
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call());
 
         Assert.Equal(1, server.Committed);
     }
@@ -138,7 +138,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call());
 
         Assert.Equal(1, server.Committed);
         Assert.Equal(2, Count(handler, HttpMethod.Delete));
@@ -152,7 +152,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        await ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        await ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call());
 
         Assert.Equal(new[] { "DELETE", "DELETE" }, handler.Requests.Select(r => r.Method.Method));
         Assert.Equal(1, server.Committed);
@@ -164,7 +164,7 @@ public class DeleteSnapshotTests
         var server = new SnapshotServer(null);
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call()));
         Assert.Equal("ResourceNotFound", ex.ErrorId);
         Assert.Equal(1, handler.Count);
     }
@@ -176,12 +176,12 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call()));
 
         Assert.Equal("SnapshotNotDeletable", ex.ErrorId);
         Assert.Equal(EvsErrorKind.InvalidState, ex.Kind);
         Assert.Equal("EVS.1047", ex.ErrorCode);
-        Assert.Contains("Wait-EvsSnapshot", ex.RecommendedAction);
+        Assert.Contains("Wait-EvsSnapshot", ex.RecommendedAction());
         Assert.Equal(new[] { "DELETE", "GET" }, handler.Requests.Select(r => r.Method.Method));
         Assert.Equal("creating", server.Status);
     }
@@ -195,7 +195,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        var ex = await Assert.ThrowsAsync<EvsException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsException>(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call()));
 
         Assert.Equal(EvsErrorKind.OutcomeUnknown, ex.Kind);
         Assert.Equal("DeleteOutcomeUnknown", ex.ErrorId);
@@ -208,7 +208,7 @@ public class DeleteSnapshotTests
     {
         var handler = new FakeHandler().Then(HttpStatusCode.InternalServerError, Respond.Error("EVS.2019", "snapshot is error_deleting!"));
         using var ctx = await Contexts.AkSkAsync(handler);
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call()));
         Assert.Equal("SnapshotErrorDeleting", ex.ErrorId);
         Assert.Equal(1, handler.Count);
     }
@@ -223,7 +223,7 @@ public class DeleteSnapshotTests
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
 
-        await ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, "restored", Contexts.Call());
+        await ctx.Snapshots.RollbackOnceAsync(Ids.Snapshot, Ids.Volume, "restored", Contexts.Call());
 
         Assert.Equal(1, server.Committed);
         var post = handler.Requests.First(r => r.Method == HttpMethod.Post);
@@ -240,7 +240,7 @@ public class DeleteSnapshotTests
         var server = new SnapshotServer("rollbacking");
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.RollbackOnceAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
         Assert.Equal(400, ex.StatusCode);
         Assert.Equal(new[] { "POST" }, handler.Requests.Select(r => r.Method.Method));
     }
@@ -251,7 +251,7 @@ public class DeleteSnapshotTests
         var server = new SnapshotServer("creating");
         var (ctx, _) = await Connect(server);
         using var __ = ctx;
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.RollbackOnceAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call()));
         Assert.Equal(400, ex.StatusCode);
         Assert.Equal("EVS.5400", ex.ErrorCode);
         Assert.Equal(0, server.Committed);
@@ -264,7 +264,7 @@ public class DeleteSnapshotTests
         server.Faults.Enqueue("reset-before");
         var (ctx, handler) = await Connect(server);
         using var _ = ctx;
-        await ctx.Api.RollbackSnapshotAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call());
+        await ctx.Snapshots.RollbackOnceAsync(Ids.Snapshot, Ids.Volume, null, Contexts.Call());
         Assert.Equal(1, server.Committed);
         Assert.Equal(2, Count(handler, HttpMethod.Post));
     }

@@ -158,7 +158,7 @@ public class ErrorParsingTests
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call()));
         Assert.Equal("header-rid", ex.RequestId);
         Assert.Equal(EvsErrorKind.PermissionDenied, ex.Kind);
-        Assert.NotNull(ex.RecommendedAction);
+        Assert.NotNull(ex.RecommendedAction());
     }
 
     [Fact]
@@ -216,8 +216,8 @@ public class ErrorParsingTests
             .Then(HttpStatusCode.BadRequest, Respond.Error("EVS.1047", "snapshot status must be available or error when delete snapshot!"))
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, "creating"))));
         using var ctx = await Contexts.AkSkAsync(handler);
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call()));
         Assert.Equal("SnapshotNotDeletable", ex.ErrorId);
-        Assert.Contains("Wait-EvsSnapshot", ex.RecommendedAction);
+        Assert.Contains("Wait-EvsSnapshot", ex.RecommendedAction());
     }
 }

@@ -1,3 +1,4 @@
+using EvsSnapshot.Client.Operations;
 using System.Net;
 using System.Text;
 using EvsSnapshot.Client.Tests.Infrastructure;
@@ -37,7 +38,7 @@ public class ResponseLimitTests
         return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
     }
 
-    private static async Task<EvsConnection> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
+    private static async Task<EvsClient> Connect(FakeHandler handler, RecordingTrace? trace = null, int maxRetries = 3)
     {
         var ctx = await Contexts.AkSkAsync(handler, trace, Contexts.FastRetry(maxRetries));
         ctx.Api.Transport.MaxResponseBytes = Limit;
@@ -121,7 +122,7 @@ public class ResponseLimitTests
             .Then(HttpStatusCode.Accepted, Wire.Envelope(Wire.Snapshot(Ids.Snapshot, "creating")));
         using var ctx = await Connect(handler);
 
-        var s = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
+        var s = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
 
         Assert.Equal(Ids.Snapshot, s.Id);
         Assert.Equal(new[] { "POST", "GET", "POST" }, handler.Requests.Select(r => r.Method.Method));

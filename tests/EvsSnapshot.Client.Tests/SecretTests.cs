@@ -1,3 +1,4 @@
+using EvsSnapshot.Client.Operations;
 using System.Net;
 using System.Reflection;
 using EvsSnapshot.Client.Http;
@@ -34,15 +35,15 @@ public class SecretTests
         {
             _shown.Add(ex.Message);
             _shown.Add(ex.ToString());
-            if (ex is EvsException evs && evs.RecommendedAction != null) _shown.Add(evs.RecommendedAction);
+            if (ex is EvsException evs && evs.RecommendedAction() != null) _shown.Add(evs.RecommendedAction());
             if (ex is EvsApiException api && api.ApiMessage != null) _shown.Add(api.ApiMessage);
         }
     }
 
-    private void ShowContext(EvsConnection ctx)
+    private void ShowContext(EvsClient ctx)
     {
         _shown.Add(ctx.ToString());
-        foreach (var p in typeof(EvsConnection).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var p in typeof(EvsClient).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             _shown.Add(p.Name + "=" + p.GetValue(ctx));
         }
@@ -96,8 +97,8 @@ public class SecretTests
         await Capture(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(_trace)));
         await Capture(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(_trace)));
         await Capture(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(_trace)));
-        await Capture(() => ctx.Api.DeleteSnapshotAsync(Ids.Snapshot, Contexts.Call(_trace)));
-        await Capture(() => ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call(_trace)));
+        await Capture(() => ctx.Snapshots.DeleteOnceAsync(Ids.Snapshot, Contexts.Call(_trace)));
+        await Capture(() => ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call(_trace)));
         ShowContext(ctx);
 
         Assert.Equal(8, handler.Count);

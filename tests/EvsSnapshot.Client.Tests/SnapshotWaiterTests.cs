@@ -102,7 +102,7 @@ public class SnapshotWaiterTests
 
     private static string Id(int i) => $"5a000000-0000-4000-8000-{i:D12}";
 
-    private static async Task<(EvsConnection Ctx, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null)
+    private static async Task<(EvsClient Ctx, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null)
     {
         var handler = new FakeHandler { Fallback = server.Handle };
         return (await Contexts.AkSkAsync(handler, trace), handler);
@@ -194,7 +194,7 @@ public class SnapshotWaiterTests
         await waiter.RunAsync().WaitAsync(TimeSpan.FromSeconds(10));
         var failed = Assert.Single(outcomes.Failed);
         Assert.Contains("deleting it failed", failed.Error.Message);
-        Assert.Contains("EVS.2019", failed.Error.RecommendedAction);
+        Assert.Contains("EVS.2019", failed.Error.RecommendedAction());
     }
 
     [Fact]
@@ -422,7 +422,7 @@ public class SnapshotWaiterTests
         var ex = await Assert.ThrowsAsync<EvsException>(() =>
             VolumeWaiter.WaitForStatusAsync(ctx.Api, Ids.Volume, "available", new[] { "error_rollbacking" }, Fast(), Contexts.Call()));
         Assert.Equal("VolumeFailed", ex.ErrorId);
-        Assert.Contains("Restore-EvsSnapshot", ex.RecommendedAction);
+        Assert.Contains("Restore-EvsSnapshot", ex.RecommendedAction());
     }
 
     [Fact]

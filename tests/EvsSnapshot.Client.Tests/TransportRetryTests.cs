@@ -1,3 +1,4 @@
+using EvsSnapshot.Client.Operations;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -188,7 +189,7 @@ public class TransportRetryTests
             .Then(r => Respond.Json(HttpStatusCode.Accepted, Wire.Envelope(Wire.Snapshot(Ids.Snapshot, "creating"))));
         using var ctx = await Contexts.AkSkAsync(handler, trace);
 
-        var created = await ctx.Api.CreateSnapshotAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "n" }, Contexts.Call(trace));
+        var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "n" }, Contexts.Call(trace));
 
         Assert.Equal(Ids.Snapshot, created.Id);
         Assert.Equal(2, handler.Count);

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace EvsSnapshot.Client.Auth
 {
@@ -8,19 +9,29 @@ namespace EvsSnapshot.Client.Auth
     /// </summary>
     public sealed class SigningClock
     {
+        private readonly TimeProvider _time;
         private long _offsetTicks;
 
-        public TimeSpan Offset => TimeSpan.FromTicks(System.Threading.Interlocked.Read(ref _offsetTicks));
+        public SigningClock() : this(TimeProvider.System)
+        {
+        }
 
-        public DateTime UtcNow => DateTime.UtcNow + Offset;
+        internal SigningClock(TimeProvider time)
+        {
+            _time = time;
+        }
+
+        public TimeSpan Offset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+
+        public DateTime UtcNow => _time.GetUtcNow().UtcDateTime + Offset;
 
         /// <summary>Adopts the server's time. Returns false when the correction would not change anything meaningful.</summary>
         public bool TryCorrect(DateTimeOffset serverDate, out TimeSpan newOffset)
         {
-            newOffset = serverDate.UtcDateTime - DateTime.UtcNow;
+            newOffset = serverDate.UtcDateTime - _time.GetUtcNow().UtcDateTime;
             // The Date header has one-second resolution; below a minute the skew cannot explain an expired signature.
             if (Math.Abs((newOffset - Offset).TotalSeconds) < 60) return false;
-            System.Threading.Interlocked.Exchange(ref _offsetTicks, newOffset.Ticks);
+            Interlocked.Exchange(ref _offsetTicks, newOffset.Ticks);
             return true;
         }
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Text;
 using System.Text.Json;
+using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Client.Errors
@@ -78,7 +79,7 @@ namespace EvsSnapshot.Client.Errors
         }
 
         /// <summary>Turns an error answer into the exception a cmdlet reports.</summary>
-        public static EvsApiException ToException(ApiRequest request, ApiResponse response, SecretRedactor redactor, string? credentialDescription)
+        public static EvsApiException ToException(ApiRequest request, ApiResponse response, SecretRedactor redactor, AuthProvider? auth)
         {
             var parsed = Parse(response.Body);
             string? code = parsed.Code;
@@ -89,9 +90,9 @@ namespace EvsSnapshot.Client.Errors
 
             var sb = new StringBuilder();
             sb.Append("Could not ").Append(string.IsNullOrEmpty(request.Operation) ? "complete the request" : request.Operation).Append(": ");
-            if (kind == EvsErrorKind.Authentication && credentialDescription != null)
+            if (kind == EvsErrorKind.Authentication && auth != null)
             {
-                sb.Append("authentication with ").Append(credentialDescription).Append(" was rejected. ");
+                sb.Append("authentication with ").Append(auth.CredentialDescription).Append(" was rejected. ");
             }
             if (code != null) sb.Append(code).Append(' ');
             sb.Append(apiMessage ?? response.ReasonPhrase);
@@ -100,8 +101,8 @@ namespace EvsSnapshot.Client.Errors
             sb.Append(')');
 
             var ex = new EvsApiException(kind, errorId, sb.ToString(), status, code, apiMessage, requestId,
-                request.Method.Method, "/" + string.Join("/", request.Segments));
-            ex.RecommendedAction = Recommend(kind, code, apiMessage);
+                request.Method.Method, request.PathText);
+            ex.Advice = Advise(kind, code, apiMessage, auth);
             return ex;
         }
 
@@ -129,26 +130,23 @@ namespace EvsSnapshot.Client.Errors
             return (EvsErrorKind.BadRequest, "BadRequest");
         }
 
-        private static string? Recommend(EvsErrorKind kind, string? code, string? message)
+        /// <summary>What the user can do about an error answer; the cmdlet layer words it.</summary>
+        internal static EvsAdvice Advise(EvsErrorKind kind, string? code, string? message, AuthProvider? auth)
         {
             switch (kind)
             {
                 case EvsErrorKind.Authentication:
-                    if (message != null && message.IndexOf("signature expired", StringComparison.OrdinalIgnoreCase) >= 0)
-                        return "Synchronise this machine's clock (the signature is valid for 15 minutes around server time).";
-                    if (message != null && message.IndexOf("token expires", StringComparison.OrdinalIgnoreCase) >= 0)
-                        return "Get a new token and run Connect-EvsProject again, or connect with -UserName/-Password so tokens are renewed automatically.";
-                    return "Check the credentials passed to Connect-EvsProject (access key and secret key belong together; the token is for this project).";
-                case EvsErrorKind.PermissionDenied:
-                    return "Ask the account administrator for the EVS permissions this action needs (evs:snapshots:*).";
-                case EvsErrorKind.Throttled:
-                    return "Lower -ThrottleLimit or raise -MaximumRetryCount on Connect-EvsProject.";
-                case EvsErrorKind.ServiceUnavailable:
-                    return "The service is temporarily unavailable; run the command again later.";
-                case EvsErrorKind.QuotaExceeded:
-                    return "Delete snapshots you no longer need or ask for a higher quota.";
+                    if (Mentions(message, "signature expired")) return EvsAdvice.SynchronizeClock;
+                    if (Mentions(message, "token expires")) return EvsAdvice.RenewStaticToken;
+                    return auth?.RejectedAdvice ?? EvsAdvice.CheckAccessKeys;
+                case EvsErrorKind.PermissionDenied: return EvsAdvice.RequestPermission;
+                case EvsErrorKind.Throttled: return EvsAdvice.SlowDown;
+                case EvsErrorKind.ServiceUnavailable: return EvsAdvice.RetryLater;
+                case EvsErrorKind.QuotaExceeded: return EvsAdvice.FreeQuota;
             }
-            return code == "EVS.1047" ? "Wait until the snapshot is available (Wait-EvsSnapshot) before deleting it." : null;
+            return code == "EVS.1047" ? EvsAdvice.WaitForSnapshot : EvsAdvice.None;
         }
+
+        private static bool Mentions(string? message, string text) => message != null && message.IndexOf(text, StringComparison.OrdinalIgnoreCase) >= 0;
     }
 }

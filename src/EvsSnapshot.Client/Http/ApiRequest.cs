@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text;
+using EvsSnapshot.Client.Text;
 
 namespace EvsSnapshot.Client.Http
 {
@@ -37,6 +37,10 @@ namespace EvsSnapshot.Client.Http
         /// <summary>Path segments after the endpoint, unencoded; each is percent-encoded on its own.</summary>
         public IReadOnlyList<string> Segments { get; }
 
+        /// <summary>The path after the endpoint as text, for messages: <c>/v2/{project}/cloudsnapshots</c>.</summary>
+        public string PathText => "/" + string.Join("/", Segments);
+
+        /// <summary>Query pairs in the order sent, unencoded; the signer takes them from here, not from the URL.</summary>
         public List<KeyValuePair<string, string>> Query { get; } = new List<KeyValuePair<string, string>>();
         public byte[]? Body { get; set; }
 
@@ -75,39 +79,13 @@ namespace EvsSnapshot.Client.Http
             var sb = new StringBuilder();
             sb.Append(endpoint.GetLeftPart(UriPartial.Authority));
             sb.Append(endpoint.AbsolutePath.TrimEnd('/'));
-            foreach (var s in Segments) sb.Append('/').Append(Signing.AkSkSigner.Encode(s));
+            foreach (var s in Segments) sb.Append('/').Append(PercentEncoding.Encode(s));
             for (int i = 0; i < Query.Count; i++)
             {
                 sb.Append(i == 0 ? '?' : '&');
-                sb.Append(Signing.AkSkSigner.Encode(Query[i].Key)).Append('=').Append(Signing.AkSkSigner.Encode(Query[i].Value));
+                sb.Append(PercentEncoding.Encode(Query[i].Key)).Append('=').Append(PercentEncoding.Encode(Query[i].Value));
             }
             return new Uri(sb.ToString(), UriKind.Absolute);
         }
-    }
-
-    /// <summary>A complete HTTP answer, body already read (within the size limit).</summary>
-    internal sealed class ApiResponse
-    {
-        public ApiResponse(int statusCode, string reasonPhrase, byte[] body, HttpResponseHeaders headers, string? requestId)
-        {
-            StatusCode = statusCode;
-            ReasonPhrase = reasonPhrase;
-            Body = body;
-            Headers = headers;
-            RequestId = requestId;
-        }
-
-        public int StatusCode { get; }
-        public string ReasonPhrase { get; }
-        public byte[] Body { get; }
-        public HttpResponseHeaders Headers { get; }
-        public string? RequestId { get; }
-
-        public string? Header(string name)
-        {
-            return Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
-        }
-
-        public DateTimeOffset? ServerDate => Headers.Date;
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -18,14 +17,22 @@ namespace EvsSnapshot.Client.Http
 
         private readonly object _lock = new object();
         private readonly LinkedList<TaskCompletionSource<bool>> _waiters = new LinkedList<TaskCompletionSource<bool>>();
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly TimeProvider _time;
+        private readonly long _start;
         private double _limit;
         private int _inFlight;
         private TimeSpan? _lastDecrease; // null until the first decrease (now - TimeSpan.MinValue would overflow)
 
-        public ConcurrencyGate(int maxConcurrency)
+        public ConcurrencyGate(int maxConcurrency) : this(maxConcurrency, TimeProvider.System)
+        {
+        }
+
+        // Not public: the cmdlet assembly must not name TimeProvider (it lives in the engine's load context).
+        internal ConcurrencyGate(int maxConcurrency, TimeProvider time)
         {
             if (maxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(maxConcurrency));
+            _time = time;
+            _start = _time.GetTimestamp();
             MaxConcurrency = maxConcurrency;
             _limit = maxConcurrency;
         }
@@ -82,7 +89,7 @@ namespace EvsSnapshot.Client.Http
         {
             lock (_lock)
             {
-                var now = _clock.Elapsed;
+                var now = _time.GetElapsedTime(_start);
                 if (_lastDecrease.HasValue && now - _lastDecrease.Value < DecreaseCoolDown) return null;
                 _lastDecrease = now;
                 _limit = Math.Max(1, Math.Floor(_limit / 2));

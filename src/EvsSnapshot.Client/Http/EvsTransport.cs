@@ -1,13 +1,9 @@
 using System;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using EvsSnapshot.Client.Auth;
@@ -15,13 +11,6 @@ using EvsSnapshot.Client.Errors;
 
 namespace EvsSnapshot.Client.Http
 {
-    /// <summary>Attempts and waiting time already spent on one logical call; shared when a caller retries on its own.</summary>
-    internal sealed class RetryState
-    {
-        public int Attempts;
-        public TimeSpan Waited;
-    }
-
     /// <summary>
     /// A non-idempotent request failed in a way that leaves its outcome unknown: the server may have acted on it.
     /// The caller must find out before sending it again.
@@ -33,8 +22,9 @@ namespace EvsSnapshot.Client.Http
     }
 
     /// <summary>
-    /// HTTP for one context: one pooled HttpClient, authentication, retries with backoff, redacted tracing,
-    /// bounded response reading and error mapping. Every cmdlet's calls go through <see cref="SendAsync{T}"/>.
+    /// HTTP for one client: one pooled HttpClient, authentication, and the send loop. What to do after an attempt
+    /// is the <see cref="ResponseClassifier"/>'s verdict; how long to wait, the <see cref="RetryPolicy"/>'s; the
+    /// -Debug line, the <see cref="ExchangeTracer"/>'s. Every call of the client goes through <see cref="SendAsync{T}"/>.
     /// </summary>
     internal sealed class EvsTransport : IDisposable
     {
@@ -43,14 +33,16 @@ namespace EvsSnapshot.Client.Http
         private static readonly MediaTypeHeaderValue JsonContentType = new MediaTypeHeaderValue("application/json");
 
         private readonly HttpClient _http;
-        private readonly Random _jitter = new Random();
+        private readonly ExchangeTracer _tracer;
         private long _requestCount;
 
-        public EvsTransport(Uri evsEndpoint, Uri iamEndpoint, RetryOptions retry, bool skipCertificateCheck, HttpMessageHandler? handler = null)
+        public EvsTransport(Uri evsEndpoint, Uri iamEndpoint, RetryOptions retry, bool skipCertificateCheck, HttpMessageHandler? handler = null, TimeProvider? time = null)
         {
             EvsEndpoint = evsEndpoint;
             IamEndpoint = iamEndpoint;
-            Retry = retry;
+            Time = time ?? TimeProvider.System;
+            Retry = new RetryPolicy(retry, Time);
+            _tracer = new ExchangeTracer(Redactor);
             _http = new HttpClient(handler ?? CreateHandler(skipCertificateCheck), disposeHandler: true)
             {
                 Timeout = Timeout.InfiniteTimeSpan, // per-request timeouts are ours, so retries and Ctrl+C stay in control
@@ -61,7 +53,8 @@ namespace EvsSnapshot.Client.Http
 
         public Uri EvsEndpoint { get; }
         public Uri IamEndpoint { get; }
-        public RetryOptions Retry { get; }
+        public TimeProvider Time { get; }
+        public RetryPolicy Retry { get; }
         public AuthProvider? Auth { get; set; }
         public SecretRedactor Redactor { get; } = new SecretRedactor();
         public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
@@ -86,166 +79,101 @@ namespace EvsSnapshot.Client.Http
             return handler;
         }
 
-        public async Task<T> SendAsync<T>(ApiRequest request, Func<ApiResponse, T> parse, CallOptions call, RetryState? state = null)
+        /// <summary>Sends until the answer is good, the failure is final, or the retry budget is spent.</summary>
+        public async Task<T> SendAsync<T>(ApiRequest request, Func<ApiResponse, T> parse, CallScope call, RetryState? state = null)
         {
             state ??= new RetryState();
             bool authRecovered = false;
-            int maxAttempts = Retry.MaxRetryCount + 1;
             while (true)
             {
                 call.CancellationToken.ThrowIfCancellationRequested();
                 state.Attempts++;
-                EvsException failure;
-                bool ambiguous;
-                TimeSpan? serverDelay = null;
-                bool throttled = false;
-                ApiResponse? response = null;
-                try
+                var attempt = await AttemptAsync(request, parse, call, state.Attempts).ConfigureAwait(false);
+                if (attempt.Verdict.Kind == VerdictKind.Success)
                 {
-                    response = await SendOnceAsync(request, call, state.Attempts, maxAttempts).ConfigureAwait(false);
+                    call.Gate?.OnSuccess();
+                    return attempt.Result!;
                 }
-                catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (RequestTimeoutException timeout)
-                {
-                    failure = new EvsTransportException(EvsErrorKind.Timeout, "RequestTimeout",
-                        $"Could not {request.Operation}: no answer within {Retry.RequestTimeout.TotalSeconds:0.#} s.", request.Method.Method, PathOf(request), timeout);
-                    ambiguous = true;
-                    goto Decide;
-                }
-                catch (InvalidDataException tooLarge)
-                {
-                    // ReadBodyAsync: the answer exceeds MaxResponseBytes. InvalidDataException is not an IOException,
-                    // so it needs its own mapping; the server may have acted on the request.
-                    failure = new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
-                        $"Could not {request.Operation}: {tooLarge.Message}", request.Method.Method, PathOf(request), tooLarge);
-                    ambiguous = true;
-                    goto Decide;
-                }
-                catch (HttpRequestException ex) when (IsCertificateFailure(ex))
-                {
-                    throw new EvsTransportException(EvsErrorKind.Network, "CertificateValidationFailed",
-                        $"Could not {request.Operation}: the server's TLS certificate was not accepted. For a private cloud with its own CA, trust that CA on this machine or connect with -SkipCertificateCheck.",
-                        request.Method.Method, PathOf(request), ex);
-                }
-                catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
-                {
-                    bool notSent = IsNotSent(ex);
-                    failure = new EvsTransportException(EvsErrorKind.Network, notSent ? "ConnectionFailed" : "ConnectionLost",
-                        $"Could not {request.Operation}: " + (notSent ? "could not connect to " + EndpointOf(request).GetLeftPart(UriPartial.Authority) : "the connection was lost before the answer arrived")
-                        + " (" + Redactor.Scrub(InnermostMessage(ex)) + ").", request.Method.Method, PathOf(request), ex);
-                    ambiguous = !notSent;
-                    goto Decide;
-                }
-
-                if (response.StatusCode >= 200 && response.StatusCode < 300)
-                {
-                    try
-                    {
-                        T result = parse(response);
-                        call.Gate?.OnSuccess();
-                        return result;
-                    }
-                    catch (Exception ex) when (ex is System.Text.Json.JsonException || ex is FormatException || ex is InvalidDataException)
-                    {
-                        failure = new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
-                            $"Could not {request.Operation}: the answer (HTTP {response.StatusCode}, request id {response.RequestId ?? "none"}) was not the JSON the API documents: {ex.Message}",
-                            request.Method.Method, PathOf(request), ex);
-                        ambiguous = true; // the server acted on it; only the answer is broken
-                        goto Decide;
-                    }
-                }
-
-                var apiError = ApiErrorParser.ToException(request, response, Redactor, Auth?.CredentialDescription);
-                if (response.StatusCode == 401 && !authRecovered && request.Authenticate && Auth != null
-                    && await Auth.TryRecoverAsync(apiError, response, call).ConfigureAwait(false))
+                if (!authRecovered && await TryRecoverAuthAsync(request, attempt, call).ConfigureAwait(false))
                 {
                     authRecovered = true; // once per call: a second 401 is final, so a wrong fix can never loop
                     state.Attempts--;
                     continue;
                 }
-                failure = apiError;
-                switch (response.StatusCode)
+                if (attempt.Verdict.Throttled) LowerConcurrency(call);
+                switch (ResponseClassifier.Resolve(attempt.Verdict, request.Idempotent))
                 {
-                    case 429:
-                        throttled = true;
-                        ambiguous = false; // the gateway refused it before the service saw it
-                        serverDelay = RetryAfter(response);
-                        if (call.Gate?.OnThrottled() is int lowered)
-                        {
-                            call.Trace.Verbose($"The API is throttling (429): at most {lowered} request(s) in flight now; the limit rises again as requests succeed.");
-                        }
-                        break;
-                    case 502:
-                    case 503:
-                    case 504:
-                        ambiguous = true;
-                        serverDelay = RetryAfter(response);
-                        break;
-                    default:
-                        throw apiError; // 4xx validation, auth, state and not-found errors are final
+                    case VerdictKind.Fail: throw attempt.Failure!;
+                    case VerdictKind.Ambiguous: throw new AmbiguousOutcomeException(attempt.Failure!);
                 }
-
-            Decide:
-                if (ambiguous && !request.Idempotent) throw new AmbiguousOutcomeException(failure);
-                var delay = await WaitBeforeRetryAsync(request, failure, throttled, serverDelay, state, call).ConfigureAwait(false);
-                if (delay == null) throw failure;
+                var delay = await WaitBeforeRetryAsync(request, attempt.Failure!, attempt.Verdict.Throttled, attempt.ServerDelay, state, call).ConfigureAwait(false);
+                if (delay == null) throw attempt.Failure!;
             }
         }
 
         /// <summary>Waits the backoff for the next attempt, or returns null when the attempt or time budget is spent.</summary>
-        internal async Task<TimeSpan?> WaitBeforeRetryAsync(ApiRequest request, EvsException failure, bool throttled, TimeSpan? serverDelay, RetryState state, CallOptions call)
+        internal async Task<TimeSpan?> WaitBeforeRetryAsync(ApiRequest request, EvsException failure, bool throttled, TimeSpan? serverDelay, RetryState state, CallScope call)
         {
-            int maxAttempts = Retry.MaxRetryCount + 1;
-            if (state.Attempts >= maxAttempts)
+            var decision = Retry.Decide(state, throttled, serverDelay);
+            if (decision.Delay == null)
             {
-                if (Retry.MaxRetryCount > 0) call.Trace.Verbose($"Giving up: {Describe(request)} failed {state.Attempts} times.");
+                if (Retry.Options.MaxRetryCount > 0) call.Trace.Verbose($"Giving up: {Describe(request)} {decision.GiveUpReason}.");
                 return null;
             }
-            var delay = serverDelay ?? Backoff(state.Attempts, throttled ? Retry.ThrottleBaseDelay : Retry.BaseDelay);
-            if (delay > Retry.MaxDelay && serverDelay == null) delay = Retry.MaxDelay;
-            if (state.Waited + delay > Retry.MaxTotalDelay)
-            {
-                call.Trace.Verbose(string.Format(CultureInfo.InvariantCulture,
-                    "Giving up: {0} failed and the next wait ({1:0.0} s) would exceed the retry time budget of {2:0} s.",
-                    Describe(request), delay.TotalSeconds, Retry.MaxTotalDelay.TotalSeconds));
-                return null;
-            }
-            call.Trace.Verbose(string.Format(CultureInfo.InvariantCulture,
+            var delay = decision.Delay.Value;
+            call.Trace.Verbose(string.Format(System.Globalization.CultureInfo.InvariantCulture,
                 "{0} failed: {1} Retrying: attempt {2} of {3} in {4:0.00} s{5}.",
-                Describe(request), FirstSentence(failure), state.Attempts + 1, maxAttempts, delay.TotalSeconds,
+                Describe(request), FirstSentence(failure), state.Attempts + 1, Retry.MaxAttempts, delay.TotalSeconds,
                 serverDelay != null ? " (as the server's Retry-After asks)" : string.Empty));
-            await Task.Delay(delay, call.CancellationToken).ConfigureAwait(false);
+            await Retry.WaitAsync(delay, call.CancellationToken).ConfigureAwait(false);
             state.Waited += delay;
             return delay;
         }
 
-        /// <summary>Exponential backoff with "equal jitter": half the step fixed, half random.</summary>
-        private TimeSpan Backoff(int attempt, TimeSpan baseDelay)
+        /// <summary>One attempt: send, read, parse, and the verdict with the error it would be reported as.</summary>
+        private async Task<Attempt<T>> AttemptAsync<T>(ApiRequest request, Func<ApiResponse, T> parse, CallScope call, int attempt)
         {
-            double step = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-            step = Math.Min(step, Retry.MaxDelay.TotalMilliseconds);
-            double random;
-            lock (_jitter) random = _jitter.NextDouble();
-            return TimeSpan.FromMilliseconds(step / 2 + random * step / 2);
-        }
-
-        private static TimeSpan? RetryAfter(ApiResponse response)
-        {
-            var header = response.Headers.RetryAfter;
-            if (header == null) return null;
-            if (header.Delta != null) return header.Delta.Value < TimeSpan.Zero ? TimeSpan.Zero : header.Delta.Value;
-            if (header.Date != null)
+            ApiResponse response;
+            try
             {
-                var wait = header.Date.Value - (response.ServerDate ?? DateTimeOffset.UtcNow);
-                return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+                response = await SendOnceAsync(request, call, attempt).ConfigureAwait(false);
             }
-            return null;
+            catch (Exception ex) when (!(ex is OperationCanceledException && call.CancellationToken.IsCancellationRequested)
+                                       && ResponseClassifier.ForException(ex) is Verdict verdict)
+            {
+                return new Attempt<T>(verdict, TransportErrors.From(ex, verdict, request, EndpointOf(request), Retry.Options.RequestTimeout, Redactor));
+            }
+
+            var status = ResponseClassifier.ForStatus(response.StatusCode);
+            if (status.Kind == VerdictKind.Success)
+            {
+                try
+                {
+                    return new Attempt<T>(parse(response));
+                }
+                catch (Exception ex) when (ex is System.Text.Json.JsonException || ex is FormatException || ex is InvalidDataException)
+                {
+                    return new Attempt<T>(ResponseClassifier.ForUnreadableAnswer(), TransportErrors.Unreadable(ex, request, response), response);
+                }
+            }
+            var error = ApiErrorParser.ToException(request, response, Redactor, Auth);
+            var serverDelay = status.Kind == VerdictKind.Fail ? null : RetryPolicy.RetryAfter(response.Headers, Time.GetUtcNow());
+            return new Attempt<T>(status, error, response, serverDelay);
         }
 
-        private async Task<ApiResponse> SendOnceAsync(ApiRequest request, CallOptions call, int attempt, int maxAttempts)
+        private async Task<bool> TryRecoverAuthAsync<T>(ApiRequest request, Attempt<T> attempt, CallScope call) =>
+            attempt.Response?.StatusCode == 401 && request.Authenticate && Auth != null && attempt.Failure is EvsApiException apiError
+            && await Auth.TryRecoverAsync(apiError, attempt.Response, call).ConfigureAwait(false);
+
+        private static void LowerConcurrency(CallScope call)
+        {
+            if (call.Gate?.OnThrottled() is int lowered)
+            {
+                call.Trace.Verbose($"The API is throttling (429): at most {lowered} request(s) in flight now; the limit rises again as requests succeed.");
+            }
+        }
+
+        private async Task<ApiResponse> SendOnceAsync(ApiRequest request, CallScope call, int attempt)
         {
             var endpoint = EndpointOf(request);
             var uri = request.BuildUri(endpoint);
@@ -257,19 +185,15 @@ namespace EvsSnapshot.Client.Http
                     message.Content = new ByteArrayContent(body);
                     message.Content.Headers.ContentType = JsonContentType;
                 }
-
-                IDisposable? slot = null;
-                if (call.Gate != null) slot = await call.Gate.EnterAsync(call.CancellationToken).ConfigureAwait(false);
-                try
+                using (call.Gate == null ? null : await call.Gate.EnterAsync(call.CancellationToken).ConfigureAwait(false))
                 {
                     if (request.Authenticate && Auth != null)
                     {
-                        await Auth.ApplyAsync(message, body, new Auth.RequestTarget(uri, request.LogicalPath(endpoint), request.Service), call).ConfigureAwait(false);
+                        await Auth.ApplyAsync(message, body, new RequestTarget(uri, request.LogicalPath(endpoint), request.Query, request.Service), call).ConfigureAwait(false);
                     }
-
-                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken))
+                    using (var deadline = Time.CreateCancellationTokenSource(Retry.Options.RequestTimeout))
+                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, deadline.Token))
                     {
-                        timeout.CancelAfter(Retry.RequestTimeout);
                         var watch = Stopwatch.StartNew();
                         Interlocked.Increment(ref _requestCount);
                         try
@@ -279,35 +203,32 @@ namespace EvsSnapshot.Client.Http
                                 byte[] content = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
                                 string? requestId = FirstHeader(response.Headers, "X-Request-Id") ?? FirstHeader(response.Headers, "X-Openstack-Request-Id");
                                 var result = new ApiResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, content, response.Headers, requestId);
-                                TraceExchange(call, request, message, uri, result, watch.Elapsed, attempt, maxAttempts);
+                                _tracer.Trace(call.Trace, request, message, uri, result, watch.Elapsed, attempt, Retry.MaxAttempts);
                                 return result;
                             }
                         }
-                        catch (OperationCanceledException) when (!call.CancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+                        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !call.CancellationToken.IsCancellationRequested)
                         {
-                            call.Trace.Debug($"HTTP {request.Method.Method} {Redactor.Scrub(uri.ToString())} -> no answer after {watch.ElapsedMilliseconds} ms (timeout; attempt {attempt} of {maxAttempts})");
+                            _tracer.TraceNoAnswer(call.Trace, request, uri, watch.Elapsed, attempt, Retry.MaxAttempts);
                             throw new RequestTimeoutException();
                         }
                         catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
                         {
-                            call.Trace.Debug($"HTTP {request.Method.Method} {Redactor.Scrub(uri.ToString())} -> failed after {watch.ElapsedMilliseconds} ms: {Redactor.Scrub(InnermostMessage(ex))} (attempt {attempt} of {maxAttempts})");
+                            _tracer.TraceFailure(call.Trace, request, uri, watch.Elapsed, ex, attempt, Retry.MaxAttempts);
                             throw;
                         }
                     }
                 }
-                finally
-                {
-                    slot?.Dispose();
-                }
             }
         }
 
+        /// <summary>Reads the body, refusing more than <see cref="MaxResponseBytes"/> whether or not a length is declared.</summary>
         private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
         {
             long? declared = response.Content.Headers.ContentLength;
             if (declared > MaxResponseBytes)
             {
-                throw new InvalidDataException($"The answer is {declared} bytes, more than the {MaxResponseBytes}-byte limit.");
+                throw new ResponseTooLargeException($"The answer is {declared} bytes, more than the {MaxResponseBytes}-byte limit.");
             }
             using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
             using (var buffer = new MemoryStream(declared > 0 ? (int)declared.Value : 4096))
@@ -319,7 +240,7 @@ namespace EvsSnapshot.Client.Http
                     if (read == 0) break;
                     if (buffer.Length + read > MaxResponseBytes)
                     {
-                        throw new InvalidDataException($"The answer is larger than the {MaxResponseBytes}-byte limit.");
+                        throw new ResponseTooLargeException($"The answer is larger than the {MaxResponseBytes}-byte limit.");
                     }
                     buffer.Write(chunk, 0, read);
                 }
@@ -327,57 +248,9 @@ namespace EvsSnapshot.Client.Http
             }
         }
 
-        private void TraceExchange(CallOptions call, ApiRequest request, HttpRequestMessage message, Uri uri, ApiResponse response, TimeSpan elapsed, int attempt, int maxAttempts)
-        {
-            var trace = call.Trace;
-            if (!trace.DebugEnabled) return; // building the line (headers, body excerpt, redaction) costs more than the request
-            var sb = new StringBuilder();
-            sb.Append("HTTP ").Append(request.Method.Method).Append(' ').Append(uri)
-              .Append(" -> ").Append(response.StatusCode).Append(' ').Append(response.ReasonPhrase)
-              .Append(" (request id ").Append(response.RequestId ?? "none")
-              .Append(", ").Append(((long)elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).Append(" ms")
-              .Append(", attempt ").Append(attempt).Append(" of ").Append(maxAttempts).Append(')');
-            sb.Append("\n  request headers: ");
-            bool first = true;
-            foreach (var header in message.Headers)
-            {
-                if (!first) sb.Append("; ");
-                first = false;
-                sb.Append(header.Key).Append(": ").Append(IsSecretHeader(header.Key) ? SecretRedactor.Mask : string.Join(",", header.Value));
-            }
-            if (message.Content != null)
-            {
-                sb.Append("; Content-Type: ").Append(message.Content.Headers.ContentType);
-                sb.Append("\n  request body: ");
-                if (request.SensitiveBody) sb.Append("[redacted: contains credentials]");
-                else sb.Append(Excerpt(request.Body, Redactor));
-            }
-            if (response.Headers.Contains("X-Subject-Token")) sb.Append("\n  response header X-Subject-Token: ").Append(SecretRedactor.Mask);
-            if (response.StatusCode >= 300) sb.Append("\n  response body: ").Append(Excerpt(response.Body, Redactor));
-            trace.Debug(Redactor.Scrub(sb.ToString()));
-        }
-
-        /// <summary>Scrubs first, then cuts, so a secret straddling the cut cannot leak its first characters.</summary>
-        private static string Excerpt(byte[]? body, SecretRedactor redactor)
-        {
-            if (body == null || body.Length == 0) return "(empty)";
-            const int max = 2048;
-            string text = redactor.Scrub(Encoding.UTF8.GetString(body));
-            return text.Length > max ? text.Substring(0, max) + "... (" + body.Length + " bytes)" : text;
-        }
-
-        internal static bool IsSecretHeader(string name) =>
-            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("X-Auth-Token", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("X-Security-Token", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("X-Subject-Token", StringComparison.OrdinalIgnoreCase);
-
         private Uri EndpointOf(ApiRequest request) => request.Service == ApiService.Iam ? IamEndpoint : EvsEndpoint;
 
-        private static string PathOf(ApiRequest request) => "/" + string.Join("/", request.Segments);
-
-        private static string Describe(ApiRequest request) =>
-            request.OperationSentence + " (" + request.Method.Method + " " + PathOf(request) + ")";
+        private static string Describe(ApiRequest request) => request.OperationSentence + " (" + request.Method.Method + " " + request.PathText + ")";
 
         private static string FirstSentence(EvsException failure)
         {
@@ -389,48 +262,30 @@ namespace EvsSnapshot.Client.Http
         private static string? FirstHeader(HttpResponseHeaders headers, string name) =>
             headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 
-        /// <summary>True when the request certainly never reached the server (safe to send again, even a create).</summary>
-        private static bool IsNotSent(Exception ex)
-        {
-            for (var e = ex; e != null; e = e.InnerException)
-            {
-                if (e is SocketException socket)
-                {
-                    switch (socket.SocketErrorCode)
-                    {
-                        case SocketError.ConnectionRefused:
-                        case SocketError.HostNotFound:
-                        case SocketError.HostUnreachable:
-                        case SocketError.NetworkUnreachable:
-                        case SocketError.TryAgain:
-                        case SocketError.AddressNotAvailable:
-                            return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        private static bool IsCertificateFailure(HttpRequestException ex)
-        {
-            for (Exception? e = ex; e != null; e = e.InnerException)
-            {
-                if (e is AuthenticationException) return true;
-            }
-            return false;
-        }
-
-        private static string InnermostMessage(Exception ex)
-        {
-            var e = ex;
-            while (e.InnerException != null) e = e.InnerException;
-            return e.Message;
-        }
-
         public void Dispose() => _http.Dispose();
 
-        private sealed class RequestTimeoutException : Exception
+        /// <summary>What one attempt produced: a result, or a verdict with the error to report.</summary>
+        private sealed class Attempt<T>
         {
+            public Attempt(T result)
+            {
+                Result = result;
+                Verdict = new Verdict(VerdictKind.Success, "ok");
+            }
+
+            public Attempt(Verdict verdict, EvsException failure, ApiResponse? response = null, TimeSpan? serverDelay = null)
+            {
+                Verdict = verdict;
+                Failure = failure;
+                Response = response;
+                ServerDelay = serverDelay;
+            }
+
+            public T? Result { get; }
+            public Verdict Verdict { get; }
+            public EvsException? Failure { get; }
+            public ApiResponse? Response { get; }
+            public TimeSpan? ServerDelay { get; }
         }
     }
 }

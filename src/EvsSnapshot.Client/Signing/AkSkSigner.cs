@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using EvsSnapshot.Client.Text;
 
 namespace EvsSnapshot.Client.Signing
 {
@@ -124,26 +125,7 @@ namespace EvsSnapshot.Client.Signing
         }
 
         /// <summary>Percent-encodes UTF-8 bytes, leaving only <c>A-Z a-z 0-9 - _ . ~</c> as they are.</summary>
-        public static string Encode(string value)
-        {
-            if (string.IsNullOrEmpty(value)) return string.Empty;
-            var bytes = Encoding.UTF8.GetBytes(value);
-            var sb = new StringBuilder(bytes.Length * 3);
-            foreach (byte b in bytes)
-            {
-                if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_' || b == '.' || b == '~')
-                {
-                    sb.Append((char)b);
-                }
-                else
-                {
-                    sb.Append('%').Append(HexUpper[b >> 4]).Append(HexUpper[b & 0xF]);
-                }
-            }
-            return sb.ToString();
-        }
-
-        private const string HexUpper = "0123456789ABCDEF";
+        public static string Encode(string value) => PercentEncoding.Encode(value);
 
         private static List<KeyValuePair<string, string>> CollectSignedHeaders(SigningRequest request)
         {

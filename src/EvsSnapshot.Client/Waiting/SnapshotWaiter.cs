@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using EvsSnapshot.Client.Paging;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Client.Waiting
@@ -55,7 +56,8 @@ namespace EvsSnapshot.Client.Waiting
 
         private readonly EvsApi _api;
         private readonly WaitOptions _options;
-        private readonly CallOptions _call;
+        private readonly CallScope _call;
+        private readonly TimeProvider _time;
         private readonly object _lock = new object();
         private readonly Dictionary<string, Entry> _pending = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase);
         private readonly SemaphoreSlim _signal = new SemaphoreSlim(0);
@@ -63,12 +65,15 @@ namespace EvsSnapshot.Client.Waiting
         private int _total;
         private int _finished;
 
-        public SnapshotWaiter(EvsApi api, WaitOptions options, CallOptions call)
+        public SnapshotWaiter(EvsApi api, WaitOptions options, CallScope call)
         {
             _api = api;
             _options = options;
             _call = call;
+            _time = api.Transport.Time;
         }
+
+        private DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
 
         /// <summary>The snapshot reached the target (null details for <c>-Deleted</c>: it is gone).</summary>
         public Action<string, SnapshotDetails?>? Completed { get; set; }
@@ -106,7 +111,7 @@ namespace EvsSnapshot.Client.Waiting
                     if (completion != null) existing.Completions.Add(completion);
                     return;
                 }
-                var entry = new Entry(snapshotId, lastKnown, DateTime.UtcNow + _options.Timeout);
+                var entry = new Entry(snapshotId, lastKnown, UtcNow + _options.Timeout);
                 if (completion != null) entry.Completions.Add(completion);
                 _pending[snapshotId] = entry;
                 _total++;
@@ -163,7 +168,7 @@ namespace EvsSnapshot.Client.Waiting
                     continue;
                 }
 
-                await Task.Delay(interval, _call.CancellationToken).ConfigureAwait(false);
+                await _time.Delay(interval, _call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(_options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * _options.BackoffFactor));
 
                 lock (_lock) batch = _pending.Values.ToList();
@@ -268,10 +273,7 @@ namespace EvsSnapshot.Client.Waiting
                     $"Snapshot {details.Id} ({details.Name}) is in status '{details.Status}': {what}, and it will not become '{(_options.Deleted ? "deleted" : _options.TargetStatus)}' by itself.")
                 {
                     Target = details,
-                    RecommendedAction = details.Status == SnapshotStatus.Error
-                        ? "Remove the failed snapshot (Remove-EvsSnapshot) and create it again."
-                        : "Contact support with the snapshot id; a snapshot in error_deleting cannot be deleted again (EVS.2019).",
-                };
+                }.Advise(details.Status == SnapshotStatus.Error ? EvsAdvice.RecreateSnapshot : EvsAdvice.ContactSupport, ("SnapshotId", details.Id));
                 Finish(entry, () => Failed?.Invoke(entry.Id, error), null, error);
             }
         }
@@ -281,7 +283,7 @@ namespace EvsSnapshot.Client.Waiting
             List<Entry> overdue;
             lock (_lock)
             {
-                var now = DateTime.UtcNow;
+                var now = UtcNow;
                 overdue = _pending.Values.Where(e => now >= e.Deadline).ToList();
                 foreach (var e in overdue) _pending.Remove(e.Id);
                 _finished += overdue.Count;
@@ -294,7 +296,7 @@ namespace EvsSnapshot.Client.Waiting
                     FormatSpan(_options.Timeout), overdue.Count, target, list))
             {
                 Target = overdue.Select(e => (object?)e.Last ?? e.Id).ToArray(),
-                RecommendedAction = "Run Wait-EvsSnapshot again with a longer -Timeout, or check the snapshots with Get-EvsSnapshot.",
+                Advice = EvsAdvice.WaitLonger,
             };
             TimedOut?.Invoke(overdue.Select(e => e.Last ?? new SnapshotDetails { Id = e.Id, Status = "unknown" }).ToList(), error);
             foreach (var e in overdue) Settle(e, null, error);

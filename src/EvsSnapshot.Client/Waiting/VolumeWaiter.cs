@@ -9,14 +9,15 @@ namespace EvsSnapshot.Client.Waiting
     public static class VolumeWaiter
     {
         public static async Task<VolumeDetails> WaitForStatusAsync(EvsApi api, string volumeId, string targetStatus, string[] failureStatuses,
-            WaitOptions options, CallOptions call)
+            WaitOptions options, CallScope call)
         {
-            var deadline = DateTime.UtcNow + options.Timeout;
+            var time = api.Transport.Time;
+            var deadline = time.GetUtcNow().UtcDateTime + options.Timeout;
             var interval = options.InitialPollInterval;
             VolumeDetails? last = null;
             while (true)
             {
-                await Task.Delay(interval, call.CancellationToken).ConfigureAwait(false);
+                await time.Delay(interval, call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * options.BackoffFactor));
                 try
                 {
@@ -37,12 +38,10 @@ namespace EvsSnapshot.Client.Waiting
                         $"Volume {volumeId} ({last.Name}) is in status '{last.Status}' and will not become '{targetStatus}' by itself.")
                     {
                         Target = last,
-                        RecommendedAction = last.Status == VolumeStatus.ErrorRollbacking
-                            ? "Roll back again (Restore-EvsSnapshot accepts a disk in error_rollbacking), or contact support."
-                            : null,
+                        Advice = last.Status == VolumeStatus.ErrorRollbacking ? EvsAdvice.RetryRollback : EvsAdvice.None,
                     };
                 }
-                if (DateTime.UtcNow >= deadline)
+                if (time.GetUtcNow().UtcDateTime >= deadline)
                 {
                     throw new EvsException(EvsErrorKind.WaitTimeout, "WaitTimeout",
                         $"Timed out after {options.Timeout.TotalSeconds:0} s waiting for volume {volumeId} to be '{targetStatus}'; last status: {last?.Status ?? "unknown"}.")

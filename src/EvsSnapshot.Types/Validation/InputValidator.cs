@@ -7,8 +7,9 @@ using System.Text.RegularExpressions;
 namespace EvsSnapshot.Validation
 {
     /// <summary>
-    /// Checks input against the documented constraints before anything is sent (evs-api.md §2.1, §4.4).
-    /// Each failure has its own stable error id. Lengths count UTF-16 code units, the stricter of the readings.
+    /// The one home of input rules shared by the client and the cmdlets: every check runs before anything is sent
+    /// (evs-api.md §2.1, §4.4; the file lives in ../shared beside the repository). Each failure has its own stable
+    /// error id. Lengths count UTF-16 code units, the stricter of the documented readings.
     /// </summary>
     public static class InputValidator
     {
@@ -24,6 +25,34 @@ namespace EvsSnapshot.Validation
         /// <summary>Metadata key the module writes into every snapshot it creates, so a retried create can find its first attempt.</summary>
         public const string ClientTokenMetadataKey = "evssnapshot_client_token";
 
+        public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
+        public static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
+        public static readonly TimeSpan MaxPollInterval = TimeSpan.FromHours(1);
+
+        public static readonly TextRule SnapshotNameRule = new TextRule("snapshot name", "SnapshotName", MaxNameLength)
+        {
+            EmptyHint = "Omit the name to get a generated one, or pass 1 to 64 characters.",
+            InvalidCharacterDetail = " (tab, line break or other non-printing character)",
+        };
+
+        public static readonly TextRule VolumeNameRule = new TextRule("volume name", "VolumeName", MaxNameLength);
+
+        public static readonly TextRule DescriptionRule = new TextRule("description", "Description", MaxDescriptionLength)
+        {
+            AllowBlank = true,
+            AllowLineBreaks = true,
+            EchoInvalidValue = false,
+            InvalidCharacterDetail = " other than a line break or tab",
+        };
+
+        public static readonly TextRule MetadataKeyRule = new TextRule("metadata key", "MetadataKey", MaxMetadataKeyLength);
+
+        public static readonly TextRule MetadataValueRule = new TextRule("metadata value", "MetadataValue", MaxMetadataValueLength)
+        {
+            AllowBlank = true,
+            EchoInvalidValue = false,
+        };
+
         private static readonly Regex UuidPattern = new Regex(
             "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z",
             RegexOptions.CultureInvariant);
@@ -37,6 +66,8 @@ namespace EvsSnapshot.Validation
 
         public static bool IsBackupSnapshotName(string? name) =>
             name != null && name.StartsWith(BackupSnapshotPrefix, StringComparison.OrdinalIgnoreCase);
+
+        // ---------------------------------------------------------------- ids
 
         public static string VolumeId(string? value, string parameterName = "VolumeId") =>
             Uuid(value, parameterName, "InvalidVolumeId", "volume");
@@ -79,25 +110,13 @@ namespace EvsSnapshot.Validation
             return value;
         }
 
+        // ---------------------------------------------------------------- names and text
+
         /// <summary>Snapshot name for create or update. Null means "not given".</summary>
         public static string? SnapshotName(string? name, string parameterName = "Name")
         {
             if (name == null) return null;
-            if (name.Trim().Length == 0)
-            {
-                throw new EvsValidationException("SnapshotNameEmpty", parameterName,
-                    "The snapshot name is empty or blank. Omit -Name to get a generated name, or pass 1 to 64 characters.", name);
-            }
-            if (name.Length > MaxNameLength)
-            {
-                throw new EvsValidationException("SnapshotNameTooLong", parameterName,
-                    $"The snapshot name is {name.Length} characters long; EVS allows at most {MaxNameLength}.", name);
-            }
-            if (HasControlCharacter(name, allowLineBreaks: false))
-            {
-                throw new EvsValidationException("SnapshotNameInvalidCharacter", parameterName,
-                    $"The snapshot name '{Printable(name)}' contains a control character (tab, line break or other non-printing character).", name);
-            }
+            SnapshotNameRule.Check(name, parameterName);
             if (IsBackupSnapshotName(name))
             {
                 throw new EvsValidationException("SnapshotNameReservedPrefix", parameterName,
@@ -106,41 +125,13 @@ namespace EvsSnapshot.Validation
             return name;
         }
 
-        /// <summary>A disk name (rollback's optional rename): same rules as a snapshot name, without the backup prefix rule.</summary>
-        public static string VolumeName(string name, string parameterName = "VolumeName")
-        {
-            if (name.Trim().Length == 0)
-            {
-                throw new EvsValidationException("VolumeNameEmpty", parameterName, "The volume name is empty or blank.", name);
-            }
-            if (name.Length > MaxNameLength)
-            {
-                throw new EvsValidationException("VolumeNameTooLong", parameterName,
-                    $"The volume name is {name.Length} characters long; EVS allows at most {MaxNameLength}.", name);
-            }
-            if (HasControlCharacter(name, allowLineBreaks: false))
-            {
-                throw new EvsValidationException("VolumeNameInvalidCharacter", parameterName,
-                    $"The volume name '{Printable(name)}' contains a control character.", name);
-            }
-            return name;
-        }
+        /// <summary>A disk name (rollback's optional rename): the snapshot-name rules without the backup prefix rule.</summary>
+        public static string VolumeName(string name, string parameterName = "VolumeName") => VolumeNameRule.Check(name, parameterName);
 
-        public static string? Description(string? description, string parameterName = "Description")
-        {
-            if (description == null) return null;
-            if (description.Length > MaxDescriptionLength)
-            {
-                throw new EvsValidationException("DescriptionTooLong", parameterName,
-                    $"The description is {description.Length} characters long; EVS allows at most {MaxDescriptionLength}.", description);
-            }
-            if (HasControlCharacter(description, allowLineBreaks: true))
-            {
-                throw new EvsValidationException("DescriptionInvalidCharacter", parameterName,
-                    "The description contains a control character other than a line break or tab.", description);
-            }
-            return description;
-        }
+        public static string? Description(string? description, string parameterName = "Description") =>
+            description == null ? null : DescriptionRule.Check(description, parameterName);
+
+        // ---------------------------------------------------------------- metadata
 
         /// <summary>
         /// Metadata from a hashtable (already unwrapped from PSObject by the caller): keys non-empty strings,
@@ -158,27 +149,16 @@ namespace EvsSnapshot.Validation
             foreach (DictionaryEntry entry in metadata)
             {
                 string key = MetadataKey(entry.Key, parameterName);
-                object? raw = entry.Value;
-                if (!(raw is string value))
+                if (!(entry.Value is string value))
                 {
-                    string type = raw == null ? "null" : raw.GetType().Name;
+                    string type = entry.Value == null ? "null" : entry.Value.GetType().Name;
                     throw new EvsValidationException("MetadataValueNotString", parameterName,
                         $"The metadata value for key '{Printable(key)}' is {type}; metadata values must be strings (quote it, e.g. @{{ tier = '1' }}).", key);
                 }
-                if (value.Length > MaxMetadataValueLength)
-                {
-                    throw new EvsValidationException("MetadataValueTooLong", parameterName,
-                        $"The metadata value for key '{Printable(key)}' is {value.Length} characters long; at most {MaxMetadataValueLength} are allowed.", key);
-                }
-                if (HasControlCharacter(value, allowLineBreaks: false))
-                {
-                    throw new EvsValidationException("MetadataValueInvalidCharacter", parameterName,
-                        $"The metadata value for key '{Printable(key)}' contains a control character.", key);
-                }
+                MetadataValueRule.Check(value, parameterName, $"metadata value for key '{Printable(key)}'", key);
                 if (result.ContainsKey(key))
                 {
-                    throw new EvsValidationException("MetadataKeyDuplicate", parameterName,
-                        $"The metadata key '{Printable(key)}' appears twice.", key);
+                    throw new EvsValidationException("MetadataKeyDuplicate", parameterName, $"The metadata key '{Printable(key)}' appears twice.", key);
                 }
                 result[key] = value;
             }
@@ -193,20 +173,8 @@ namespace EvsSnapshot.Validation
                 throw new EvsValidationException("MetadataKeyNotString", parameterName,
                     $"A metadata key is {type}; metadata keys must be non-empty strings.", rawKey);
             }
-            if (key.Trim().Length == 0)
-            {
-                throw new EvsValidationException("MetadataKeyEmpty", parameterName, "A metadata key is empty or blank.", key);
-            }
-            if (key.Length > MaxMetadataKeyLength)
-            {
-                throw new EvsValidationException("MetadataKeyTooLong", parameterName,
-                    $"The metadata key '{Printable(key.Substring(0, 20))}...' is {key.Length} characters long; at most {MaxMetadataKeyLength} are allowed.", key);
-            }
-            if (HasControlCharacter(key, allowLineBreaks: false))
-            {
-                throw new EvsValidationException("MetadataKeyInvalidCharacter", parameterName,
-                    $"The metadata key '{Printable(key)}' contains a control character.", key);
-            }
+            string subject = key.Length > MaxMetadataKeyLength ? $"metadata key '{Printable(key.Substring(0, 20))}...'" : "metadata key";
+            MetadataKeyRule.Check(key, parameterName, subject);
             if (key.StartsWith(SystemMetadataPrefix, StringComparison.Ordinal))
             {
                 throw new EvsValidationException("MetadataKeyReserved", parameterName,
@@ -227,9 +195,54 @@ namespace EvsSnapshot.Validation
             if (key.Trim('.').Length == 0 || key.IndexOfAny(new[] { '/', '\\' }) >= 0)
             {
                 throw new EvsValidationException("MetadataKeyInvalidCharacter", parameterName,
-                    $"The metadata key '{Printable(key)}' cannot be removed by key: it contains '/' or '\\' or consists of dots only. Use Set-EvsSnapshot -Metadata to replace all metadata instead.", key);
+                    $"The metadata key '{Printable(key)}' cannot be removed by key: it contains '/' or '\\' or consists of dots only. Replace all metadata instead.", key);
             }
             return key;
+        }
+
+        /// <summary>
+        /// The parts of a snapshot change fit together: a full metadata replace cannot be combined with per-key
+        /// changes, no key is both added and removed, and something changes at all.
+        /// </summary>
+        public static void SnapshotChange(bool renames, bool describes, bool replacesMetadata, ICollection<string>? addedKeys, ICollection<string> removedKeys,
+            string nameParameter = "Name", string replaceParameter = "Metadata", string addParameter = "AddMetadata", string removeParameter = "RemoveMetadataKey")
+        {
+            if (replacesMetadata && (addedKeys != null || removedKeys.Count > 0))
+            {
+                throw new EvsValidationException("ConflictingParameters", replaceParameter,
+                    $"-{replaceParameter} replaces all metadata, so it cannot be combined with -{addParameter} or -{removeParameter}.");
+            }
+            foreach (var key in removedKeys)
+            {
+                if (addedKeys != null && addedKeys.Contains(key))
+                {
+                    throw new EvsValidationException("ConflictingParameters", removeParameter,
+                        $"The metadata key '{Printable(key)}' is both added (-{addParameter}) and removed (-{removeParameter}).", key);
+                }
+            }
+            if (!renames && !describes && !replacesMetadata && addedKeys == null && removedKeys.Count == 0)
+            {
+                throw new EvsValidationException("NothingToChange", nameParameter,
+                    $"Nothing to change: pass -{nameParameter}, -Description, -{replaceParameter}, -{addParameter} or -{removeParameter}.");
+            }
+        }
+
+        // ---------------------------------------------------------------- statuses, paging, waiting
+
+        /// <summary>A snapshot status in any letter case, returned as the API spells it.</summary>
+        public static string SnapshotStatusValue(string? value, string parameterName = "Status") =>
+            KnownValue(value, EvsSnapshot.SnapshotStatus.All, "snapshot status", parameterName);
+
+        /// <summary>A disk status in any letter case, returned as the API spells it.</summary>
+        public static string VolumeStatusValue(string? value, string parameterName = "Status") =>
+            KnownValue(value, EvsSnapshot.VolumeStatus.All, "disk status", parameterName);
+
+        private static string KnownValue(string? value, string[] known, string what, string parameterName)
+        {
+            string? match = value == null ? null : Array.Find(known, k => string.Equals(k, value.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (match != null) return match;
+            throw new EvsValidationException("InvalidStatus", parameterName,
+                $"'{Printable(value)}' is not a {what}; use one of {string.Join(", ", known)}.", value);
         }
 
         public static void PageSize(int pageSize, string parameterName = "PageSize")
@@ -241,19 +254,35 @@ namespace EvsSnapshot.Validation
             }
         }
 
+        /// <summary>How long a wait may take, and the longest pause between its polls.</summary>
+        public static void WaitLimits(TimeSpan timeout, TimeSpan maxPollInterval, string timeoutParameter = "Timeout", string pollParameter = "MaxPollInterval")
+        {
+            if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
+            {
+                throw new EvsValidationException("InvalidTimeout", timeoutParameter,
+                    $"-{timeoutParameter} must be more than 0 and at most 7 days; got {timeout}.", timeout);
+            }
+            if (maxPollInterval < MinPollInterval || maxPollInterval > MaxPollInterval)
+            {
+                throw new EvsValidationException("InvalidPollInterval", pollParameter,
+                    $"-{pollParameter} must be between 0.1 seconds and 1 hour; got {maxPollInterval}.", maxPollInterval);
+            }
+        }
+
+        // ---------------------------------------------------------------- characters
+
         public static bool HasControlCharacter(string value, bool allowLineBreaks)
         {
             foreach (char c in value)
             {
                 if (allowLineBreaks && (c == '\n' || c == '\r' || c == '\t')) continue;
-                var category = char.GetUnicodeCategory(c);
-                if (category == UnicodeCategory.Control || category == UnicodeCategory.Format && (c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')))
-                {
-                    return true;
-                }
+                if (char.GetUnicodeCategory(c) == UnicodeCategory.Control || IsDirectionOverride(c)) return true;
             }
             return false;
         }
+
+        /// <summary>Marks and overrides that change how surrounding text is shown.</summary>
+        private static bool IsDirectionOverride(char c) => c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E');
 
         /// <summary>Makes a value safe to echo in a message: control characters shown as \uXXXX, long values cut.</summary>
         public static string Printable(string? value)

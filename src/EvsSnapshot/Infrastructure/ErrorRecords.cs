@@ -15,9 +15,10 @@ namespace EvsSnapshot.Commands
                     ? notFoundErrorId
                     : evs.ErrorId;
                 var record = new ErrorRecord(evs, errorId, Category(evs.Kind), evs.Target ?? target);
-                if (evs.RecommendedAction != null)
+                string? advice = ErrorAdvice.RecommendedAction(evs);
+                if (advice != null)
                 {
-                    record.ErrorDetails = new ErrorDetails(evs.Message) { RecommendedAction = evs.RecommendedAction };
+                    record.ErrorDetails = new ErrorDetails(evs.Message) { RecommendedAction = advice };
                 }
                 return record;
             }
@@ -49,7 +50,6 @@ namespace EvsSnapshot.Commands
                 case EvsErrorKind.OutcomeUnknown: return ErrorCategory.InvalidResult;
                 case EvsErrorKind.WaitFailed: return ErrorCategory.InvalidResult;
                 case EvsErrorKind.WaitTimeout: return ErrorCategory.OperationTimeout;
-                case EvsErrorKind.NotConnected: return ErrorCategory.InvalidOperation;
                 default: return ErrorCategory.NotSpecified;
             }
         }

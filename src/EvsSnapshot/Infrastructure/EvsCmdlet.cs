@@ -1,23 +1,18 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using EvsSnapshot.Diagnostics;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Commands
 {
     /// <summary>
-    /// Base of every API cmdlet: resolves the context, runs the client's async calls while pumping their
-    /// verbose/debug/warning/progress/output back onto the pipeline thread (the only thread allowed to write),
-    /// and cancels everything in flight on Ctrl+C.
+    /// Base of every API cmdlet: resolves the context (-Context, or the current one), runs the client's async
+    /// calls on the pipeline thread's pump, and words client errors as error records.
     /// </summary>
-    public abstract class EvsCmdlet : PSCmdlet
+    public abstract class EvsCmdlet : CancellableCmdlet
     {
-        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
-        private readonly BlockingCollection<Action> _pipelineThreadWork = new BlockingCollection<Action>();
-        private CallOptions? _call;
+        private CallScope? _call;
 
         /// <summary>The context to use instead of the current one (see Connect-EvsProject -PassThru).</summary>
         [Parameter]
@@ -27,118 +22,25 @@ namespace EvsSnapshot.Commands
         /// <summary>The resolved context (BeginProcessing).</summary>
         protected EvsContext ActiveContext { get; private set; } = null!;
 
-        protected CancellationToken StopToken => _stopping.Token;
-
-        /// <summary>Options for client calls: trace into this cmdlet, cancel on Ctrl+C, no concurrency gate.</summary>
-        protected virtual CallOptions Call => _call ??= new CallOptions(Trace, StopToken);
-
-        /// <summary>Client trace that lands in this cmdlet's verbose/debug/warning streams.</summary>
-        protected IEvsTrace Trace => _trace ??= new PipelineTrace(this);
-
-        private IEvsTrace? _trace;
+        /// <summary>The scope of this cmdlet's client calls: trace into this cmdlet, cancel on Ctrl+C, no concurrency gate.</summary>
+        protected virtual CallScope Call => _call ??= new CallScope(Trace, StopToken);
 
         protected override void BeginProcessing()
         {
-            var context = Context ?? EvsSession.Current;
+            var context = Context ?? CurrentContext.Value;
             if (context == null)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException("There is no current EVS context. Run Connect-EvsProject first, or pass -Context."),
-                    "NotConnected", ErrorCategory.InvalidOperation, null)
+                const string message = "There is no current EVS context. Run Connect-EvsProject first, or pass -Context.";
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "NotConnected", ErrorCategory.InvalidOperation, null)
                 {
-                    ErrorDetails = new ErrorDetails("There is no current EVS context. Run Connect-EvsProject first, or pass -Context.")
-                    {
-                        RecommendedAction = "Connect-EvsProject -Region <region> -Credential <AK/SK credential>",
-                    },
+                    ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Connect-EvsProject -Region <region> -Credential <AK/SK credential>" },
                 });
             }
             ActiveContext = context!;
         }
 
-        protected override void StopProcessing() => _stopping.Cancel();
-
         /// <summary>Runs a client call to completion on this thread, writing what it reports as it happens.</summary>
-        protected T Run<T>(Func<CallOptions, Task<T>> operation)
-        {
-            var task = operation(Call);
-            PumpUntil(task);
-            return task.GetAwaiter().GetResult();
-        }
-
-        /// <summary>Queues work that must run on the pipeline thread (WriteObject, WriteError, WriteProgress...).</summary>
-        internal void Post(Action action)
-        {
-            try
-            {
-                _pipelineThreadWork.Add(action);
-            }
-            catch (InvalidOperationException)
-            {
-                // The cmdlet has finished; late messages from cancelled work are dropped.
-            }
-        }
-
-        /// <summary>Runs queued pipeline-thread work until the task is done and the queue is empty.</summary>
-        protected void PumpUntil(Task task)
-        {
-            if (!task.IsCompleted) task.ContinueWith(_ => Post(() => { }), TaskContinuationOptions.ExecuteSynchronously);
-            PumpWhile(() => !task.IsCompleted);
-        }
-
-        /// <summary>Runs queued pipeline-thread work while the condition holds, then whatever is still queued.</summary>
-        protected void PumpWhile(Func<bool> condition)
-        {
-            try
-            {
-                while (condition())
-                {
-                    Action action;
-                    try
-                    {
-                        action = _pipelineThreadWork.Take(_stopping.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        throw new PipelineStoppedException();
-                    }
-                    action();
-                }
-                DrainPosted();
-            }
-            catch
-            {
-                // Select-Object -First, Ctrl+C or a terminating error: stop the background work too.
-                _stopping.Cancel();
-                throw;
-            }
-        }
-
-        /// <summary>Runs whatever is queued now, without waiting.</summary>
-        protected void DrainPosted()
-        {
-            while (_pipelineThreadWork.TryTake(out var action)) action();
-        }
-
-        /// <summary>The client may report from any thread; messages are written on the pipeline thread.</summary>
-        private sealed class PipelineTrace : IEvsTrace
-        {
-            private readonly EvsCmdlet _cmdlet;
-
-            public PipelineTrace(EvsCmdlet cmdlet)
-            {
-                _cmdlet = cmdlet;
-                // Decided once, on the pipeline thread: -Debug, or a $DebugPreference that shows debug output.
-                var bound = cmdlet.MyInvocation.BoundParameters;
-                DebugEnabled = bound.TryGetValue("Debug", out var flag)
-                    ? LanguagePrimitives.IsTrue(flag)
-                    : !(cmdlet.GetVariableValue("DebugPreference") is ActionPreference pref) || (pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore);
-            }
-
-            public bool DebugEnabled { get; }
-            public void Verbose(string message) => _cmdlet.Post(() => Streams.Verbose(_cmdlet, message));
-            public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
-            public void Warning(string message) => _cmdlet.Post(() => _cmdlet.WriteWarning(message));
-        }
+        protected T Run<T>(Func<CallScope, Task<T>> operation) => RunToCompletion(operation(Call));
 
         /// <summary>Writes a client error as a non-terminating error record.</summary>
         protected void WriteEvsError(Exception exception, object? target, string? notFoundErrorId = null)
@@ -168,14 +70,12 @@ namespace EvsSnapshot.Commands
             ThrowTerminatingError(ErrorRecords.From(exception, target));
         }
 
-        protected override void EndProcessing() => DrainPosted();
-
         /// <summary>
         /// Writes a paged list as it arrives. The next page is requested half-way through writing the current one,
         /// so a consumer that stops early (Select-Object -First) costs no extra request, and one that reads on
         /// rarely waits. <paramref name="clientFilter"/> (wildcards) disables server-side -First/-Skip.
         /// </summary>
-        protected void WritePages<T>(Func<int, int, CallOptions, Task<Client.Page<T>>> fetch, Func<T, string> key, int pageSize,
+        protected void WritePages<T>(Func<int, int, CallScope, Task<Client.Paging.Page<T>>> fetch, Func<T, string> key, int pageSize,
             PagingParameters? paging, Func<T, bool>? clientFilter)
         {
             ulong skip = paging?.Skip ?? 0;

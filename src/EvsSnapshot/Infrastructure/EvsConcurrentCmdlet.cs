@@ -21,7 +21,7 @@ namespace EvsSnapshot.Commands
         public const int DefaultThrottleLimit = 8;
 
         private ConcurrencyGate? _gate;
-        private CallOptions? _gatedCall;
+        private CallScope? _gatedCall;
         private int _outstanding;
         private SnapshotWaiter? _waiter;
         private Task? _waiterTask;
@@ -34,13 +34,13 @@ namespace EvsSnapshot.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
-        protected override CallOptions Call => _gatedCall ??= new CallOptions(Trace, StopToken, _gate ??= new ConcurrencyGate(ThrottleLimit));
+        protected override CallScope Call => _gatedCall ??= new CallScope(Trace, StopToken, _gate ??= new ConcurrencyGate(ThrottleLimit));
 
         /// <summary>Keeps a bounded backlog, so a long pipeline does not turn into thousands of queued tasks.</summary>
         private int MaxBacklog => Math.Max(16, ThrottleLimit * 2);
 
         /// <summary>Starts the work for one pipeline item. What it writes must go through <see cref="EvsCmdlet.Post"/>.</summary>
-        protected void Submit(object? target, Func<CallOptions, Task> work, string? notFoundErrorId = null)
+        protected void Submit(object? target, Func<CallScope, Task> work, string? notFoundErrorId = null)
         {
             var call = Call;
             Interlocked.Increment(ref _outstanding);
@@ -132,31 +132,6 @@ namespace EvsSnapshot.Commands
         {
             if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)) return bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound);
             return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
-        }
-
-        /// <summary>
-        /// The snapshot an item refers to, with its name checked: snapshots made by disk backups
-        /// (autobk_snapshot_*) are refused before any change is sent. A piped snapshot object is trusted; an id
-        /// alone costs one GET.
-        /// </summary>
-        protected static async Task<SnapshotDetails> LoadChangeableSnapshotAsync(Client.EvsApi api, string snapshotId, SnapshotDetails? piped, CallOptions call, string action)
-        {
-            var snapshot = piped ?? await api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
-            var refusal = BackupSnapshotRefusal(snapshot, action);
-            if (refusal != null) throw refusal;
-            return snapshot;
-        }
-
-        /// <summary>The error for a snapshot that belongs to a disk backup (evs-api.md §4.4), or null.</summary>
-        protected static EvsException? BackupSnapshotRefusal(SnapshotDetails snapshot, string action)
-        {
-            if (!snapshot.IsBackupSnapshot) return null;
-            return new EvsException(EvsErrorKind.InvalidState, "BackupSnapshotProtected",
-                $"Snapshot {snapshot.Id} ('{snapshot.Name}') was made by a disk backup (its name starts with '{Validation.InputValidator.BackupSnapshotPrefix}'); EvsSnapshot does not {action} such snapshots because the backup depends on them.")
-            {
-                Target = snapshot,
-                RecommendedAction = "Manage it through the backup service (CBR) instead.",
-            };
         }
 
         protected void PostObject(object? value) => Post(() => WriteObject(value));

@@ -5,42 +5,51 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
-using System.Threading;
 
 namespace EvsSnapshot.Commands
 {
     /// <summary>
-    /// Runs when the module is imported. The engine (EvsSnapshot.Client.dll) and the netstandard2.0 packages it was
-    /// built against live in the module's Dependencies folder, where PowerShell does not look by itself:
+    /// The module's lifecycle. On import: the engine (EvsSnapshot.Client.dll) and the netstandard2.0 packages it
+    /// was built against live in the module's Dependencies folder, where PowerShell does not look by itself:
     /// <list type="bullet">
     /// <item>PowerShell 7: the engine is loaded into a load context of its own, so another module that brings a
     /// different EvsSnapshot.Client (an older copy of this module, say) cannot clash with it in either load order.
     /// Assemblies PowerShell already ships (System.Text.Json and friends) come from PowerShell, as Microsoft's
     /// guidance recommends; anything else the engine needs and PowerShell lacks is loaded privately too.</item>
-    /// <item>Windows PowerShell 5.1 has no load contexts: the Dependencies folder is added to assembly resolution
-    /// (it holds System.Text.Json and the other netstandard2.0 packages .NET Framework lacks).</item>
+    /// <item>Windows PowerShell 5.1 has no load contexts: a resolver answers for the assemblies of the
+    /// Dependencies folder, and for nothing else.</item>
     /// </list>
     /// The public types (EvsSnapshot.Types.dll) and the cmdlets stay in the default context, so their type names
-    /// resolve in scripts.
+    /// resolve in scripts. On <c>Remove-Module</c>: the current context is disposed (its HTTP connections close)
+    /// and every resolver the module registered is unhooked, so <c>Import-Module -Force</c> starts clean.
     /// </summary>
-    public sealed class ModuleLoader : IModuleAssemblyInitializer
+    public sealed class ModuleLoader : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         internal const string EngineAssemblyName = "EvsSnapshot.Client";
-        private static int _registered;
+        private static readonly object Lock = new object();
+        private static IDisposable? _resolver;
 
         public void OnImport()
         {
-            // Once per process: every runspace that imports the module shares the loaded assemblies.
-            if (Interlocked.Exchange(ref _registered, 1) == 1) return;
-            string dependencies = Path.Combine(Path.GetDirectoryName(typeof(ModuleLoader).Assembly.Location)!, "Dependencies");
-            if (!Directory.Exists(dependencies)) return; // running from a build folder where everything sits side by side
-            if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+            lock (Lock)
             {
-                DesktopResolver.Register(dependencies);
+                // Once per process while imported: every runspace that imports the module shares the loaded assemblies.
+                if (_resolver != null) return;
+                string dependencies = Path.Combine(Path.GetDirectoryName(typeof(ModuleLoader).Assembly.Location)!, "Dependencies");
+                if (!Directory.Exists(dependencies)) return; // running from a build folder where everything sits side by side
+                _resolver = RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal)
+                    ? DesktopResolver.Register(dependencies)
+                    : EngineLoadContext.Register(dependencies);
             }
-            else
+        }
+
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            CurrentContext.Take()?.Dispose();
+            lock (Lock)
             {
-                EngineLoadContext.Register(dependencies);
+                _resolver?.Dispose();
+                _resolver = null;
             }
         }
     }
@@ -48,6 +57,8 @@ namespace EvsSnapshot.Commands
     /// <summary>PowerShell 7: the engine's private load context.</summary>
     internal sealed class EngineLoadContext : AssemblyLoadContext
     {
+        // One per process: a load context cannot be unloaded (not collectible), and a re-import must find the
+        // engine it already loaded rather than a second copy.
         private static EngineLoadContext? _instance;
         private readonly string _directory;
         // Built on the first load, not at import: the engine itself loads only on first use.
@@ -61,13 +72,14 @@ namespace EvsSnapshot.Commands
         /// <summary>The context the engine was loaded into (null on Windows PowerShell or from a build folder).</summary>
         internal static EngineLoadContext? Instance => _instance;
 
-        internal static void Register(string directory)
+        /// <summary>Redirects the engine (and only it) to this context; dispose the result to unhook.</summary>
+        internal static IDisposable Register(string directory)
         {
-            var context = new EngineLoadContext(directory);
-            _instance = context;
-            // Only the engine is redirected; PowerShell's own resolvers keep serving everything else.
-            Default.Resolving += (_, name) =>
+            var context = _instance ??= new EngineLoadContext(directory);
+            Func<AssemblyLoadContext, AssemblyName, Assembly?> handler = (_, name) =>
                 string.Equals(name.Name, ModuleLoader.EngineAssemblyName, StringComparison.Ordinal) ? context.LoadFromAssemblyName(name) : null;
+            Default.Resolving += handler;
+            return new Unhook(() => Default.Resolving -= handler);
         }
 
         protected override Assembly? Load(AssemblyName assemblyName)
@@ -94,16 +106,28 @@ namespace EvsSnapshot.Commands
         }
     }
 
-    /// <summary>Windows PowerShell 5.1: resolve the engine and its packages from the Dependencies folder.</summary>
+    /// <summary>Windows PowerShell 5.1: resolve the engine and its packages from the Dependencies folder, nothing else.</summary>
     internal static class DesktopResolver
     {
-        internal static void Register(string directory)
+        internal static IDisposable Register(string directory)
         {
-            AppDomain.CurrentDomain.AssemblyResolve += (_, args) =>
+            // The module's own dependencies are exactly the files of its Dependencies folder, read once.
+            var own = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var file in Directory.GetFiles(directory, "*.dll")) own[Path.GetFileNameWithoutExtension(file)] = file;
+            ResolveEventHandler handler = (_, args) =>
             {
-                string path = Path.Combine(directory, new AssemblyName(args.Name).Name + ".dll");
-                return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+                string? name = new AssemblyName(args.Name).Name;
+                return name != null && own.TryGetValue(name, out var path) ? Assembly.LoadFrom(path) : null;
             };
+            AppDomain.CurrentDomain.AssemblyResolve += handler;
+            return new Unhook(() => AppDomain.CurrentDomain.AssemblyResolve -= handler);
         }
+    }
+
+    internal sealed class Unhook : IDisposable
+    {
+        private Action? _undo;
+        public Unhook(Action undo) { _undo = undo; }
+        public void Dispose() => System.Threading.Interlocked.Exchange(ref _undo, null)?.Invoke();
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
@@ -55,7 +56,8 @@ namespace EvsSnapshot.Commands
                 WriteEvsError(ex, id);
                 return;
             }
-            var refusal = piped != null && RefusedActionOnBackupSnapshots != null ? BackupSnapshotRefusal(piped, RefusedActionOnBackupSnapshots) : null;
+            // A piped backup snapshot is refused before any prompt or request; an id alone is checked by the client.
+            var refusal = piped != null && GuardedAction is SnapshotAction action ? BackupSnapshotRule.Refusal(piped, action) : null;
             if (refusal != null)
             {
                 WriteEvsError(refusal, piped);
@@ -64,8 +66,8 @@ namespace EvsSnapshot.Commands
             ProcessSnapshot(snapshotId, piped);
         }
 
-        /// <summary>What the cmdlet would do to a backup's snapshot ("delete"...), to refuse it; null to allow.</summary>
-        protected virtual string? RefusedActionOnBackupSnapshots => null;
+        /// <summary>What the cmdlet does to a snapshot, for the rules that protect backup snapshots; null when it changes nothing.</summary>
+        protected virtual SnapshotAction? GuardedAction => null;
 
         /// <summary>One valid snapshot id; <paramref name="piped"/> is the object when one was piped.</summary>
         protected abstract void ProcessSnapshot(string snapshotId, SnapshotDetails? piped);

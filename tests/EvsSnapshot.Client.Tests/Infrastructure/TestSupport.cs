@@ -51,7 +51,7 @@ public static class Contexts
         RequestTimeout = TimeSpan.FromSeconds(10),
     };
 
-    public static ConnectOptions AkSkOptions(FakeHandler handler, RetryOptions? retry = null) => new()
+    public static EvsClientSettings AkSkOptions(FakeHandler handler, RetryOptions? retry = null) => new()
     {
         Region = "cn-north-4",
         ProjectId = Ids.Project,
@@ -64,17 +64,17 @@ public static class Contexts
         Handler = handler,
     };
 
-    public static Task<EvsConnection> ConnectAsync(ConnectOptions options, IEvsTrace? trace = null, CancellationToken ct = default) =>
-        EvsConnection.ConnectAsync(options, new CallOptions(trace, ct));
+    public static Task<EvsClient> ConnectAsync(EvsClientSettings options, IEvsTrace? trace = null, CancellationToken ct = default) =>
+        EvsClient.ConnectAsync(options, new CallScope(trace, ct));
 
-    public static Task<EvsConnection> AkSkAsync(FakeHandler handler, IEvsTrace? trace = null, RetryOptions? retry = null, Action<ConnectOptions>? tweak = null)
+    public static Task<EvsClient> AkSkAsync(FakeHandler handler, IEvsTrace? trace = null, RetryOptions? retry = null, Action<EvsClientSettings>? tweak = null)
     {
         var options = AkSkOptions(handler, retry);
         tweak?.Invoke(options);
         return ConnectAsync(options, trace);
     }
 
-    public static CallOptions Call(IEvsTrace? trace = null, CancellationToken ct = default, ConcurrencyGate? gate = null) => new(trace, ct, gate);
+    public static CallScope Call(IEvsTrace? trace = null, CancellationToken ct = default, ConcurrencyGate? gate = null) => new(trace, ct, gate);
 }
 
 /// <summary>Builds API JSON the way EVS writes it.</summary>
@@ -121,4 +121,10 @@ public static class Wire
     });
 
     public static HttpResponseMessage Ok(string json) => Respond.Json(HttpStatusCode.OK, json);
+}
+
+public static class AdviceText
+{
+    /// <summary>The RecommendedAction the cmdlet layer shows for this error (its wording, compiled in from src/EvsSnapshot).</summary>
+    public static string? RecommendedAction(this EvsException error) => EvsSnapshot.Commands.ErrorAdvice.RecommendedAction(error);
 }

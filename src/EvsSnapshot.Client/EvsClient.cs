@@ -1,61 +1,41 @@
 using System;
 using System.Globalization;
 using System.Net;
-using System.Net.Http;
 using System.Threading.Tasks;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Operations;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Client
 {
-    /// <summary>Everything Connect-EvsProject collected. Secrets are plain strings only for the moment of connecting.</summary>
-    public sealed class ConnectOptions
-    {
-        public string Region { get; set; } = string.Empty;
-        public string? ProjectId { get; set; }
-        public Uri? Endpoint { get; set; }
-        public Uri? IamEndpoint { get; set; }
-        public EvsAuthType AuthType { get; set; }
-        public string? AccessKey { get; set; }
-        public string? SecretKey { get; set; }
-        public string? SecurityToken { get; set; }
-        public string? Token { get; set; }
-        public string? UserName { get; set; }
-        public string? DomainName { get; set; }
-        public string? Password { get; set; }
-        public bool SkipCertificateCheck { get; set; }
-        public RetryOptions Retry { get; set; } = new RetryOptions();
-
-        /// <summary>Test seam: an HTTP handler to use instead of the network.</summary>
-        public HttpMessageHandler? Handler { get; set; }
-    }
-
     /// <summary>
-    /// A connection to one project in one region: endpoints, credentials (held privately, never shown), retry
-    /// settings and the pooled HTTP client every call through it reuses. The module shows it to users wrapped in
+    /// The engine's entry point for one project in one region: endpoints, credentials (held privately, never
+    /// shown), retry settings and the pooled HTTP client every call through it reuses; reads through
+    /// <see cref="Api"/>, changes through <see cref="Snapshots"/>. The module shows it to users wrapped in
     /// EvsSnapshot.EvsContext.
     /// </summary>
-    public sealed class EvsConnection : IDisposable
+    public sealed class EvsClient : IDisposable
     {
         private readonly PasswordAuthProvider? _passwordAuth;
         private readonly AkSkAuthProvider? _akSkAuth;
 
-        private EvsConnection(ConnectOptions options, EvsApi api, AuthProvider auth)
+        private EvsClient(EvsClientSettings settings, EvsApi api, AuthProvider auth)
         {
-            Region = options.Region;
+            Region = settings.Region;
             Endpoint = api.Transport.EvsEndpoint;
             IamEndpoint = api.Transport.IamEndpoint;
-            AuthType = options.AuthType;
-            AccessKey = options.AuthType == EvsAuthType.AkSk ? options.AccessKey : null;
-            UsesSecurityToken = options.AuthType == EvsAuthType.AkSk && options.SecurityToken != null;
-            UserName = options.UserName;
-            DomainName = options.DomainName;
-            SkipCertificateCheck = options.SkipCertificateCheck;
+            AuthType = settings.AuthType;
+            AccessKey = settings.AuthType == EvsAuthType.AkSk ? settings.AccessKey : null;
+            UsesSecurityToken = settings.AuthType == EvsAuthType.AkSk && settings.SecurityToken != null;
+            UserName = settings.UserName;
+            DomainName = settings.DomainName;
+            SkipCertificateCheck = settings.SkipCertificateCheck;
             Api = api;
+            Snapshots = new SnapshotOperations(api);
             _passwordAuth = auth as PasswordAuthProvider;
             _akSkAuth = auth as AkSkAuthProvider;
-            ConnectedAt = DateTime.UtcNow;
+            ConnectedAt = api.Transport.Time.GetUtcNow().UtcDateTime;
         }
 
         public string Region { get; }
@@ -73,9 +53,9 @@ namespace EvsSnapshot.Client
         public string? UserName { get; }
         public string? DomainName { get; }
         public bool SkipCertificateCheck { get; }
-        public int MaximumRetryCount => Api.Transport.Retry.MaxRetryCount;
-        public TimeSpan MaximumRetryWait => Api.Transport.Retry.MaxTotalDelay;
-        public TimeSpan RequestTimeout => Api.Transport.Retry.RequestTimeout;
+        public int MaximumRetryCount => Api.Transport.Retry.Options.MaxRetryCount;
+        public TimeSpan MaximumRetryWait => Api.Transport.Retry.Options.MaxTotalDelay;
+        public TimeSpan RequestTimeout => Api.Transport.Retry.Options.RequestTimeout;
 
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
         public TimeSpan ClockOffset => _akSkAuth?.Clock.Offset ?? TimeSpan.Zero;
@@ -86,10 +66,13 @@ namespace EvsSnapshot.Client
         /// <summary>UTC.</summary>
         public DateTime ConnectedAt { get; }
 
-        /// <summary>The typed API client.</summary>
+        /// <summary>The typed API: reads.</summary>
         public EvsApi Api { get; }
 
-        /// <summary>Test and diagnostics hook: HTTP requests sent through this context, every attempt counted.</summary>
+        /// <summary>Changes to snapshots, with their rules.</summary>
+        public SnapshotOperations Snapshots { get; }
+
+        /// <summary>Test and diagnostics hook: HTTP requests sent through this client, every attempt counted.</summary>
         public long RequestCount => Api.RequestCount;
 
         public override string ToString()
@@ -105,19 +88,20 @@ namespace EvsSnapshot.Client
 
         public void Dispose() => Api.Dispose();
 
-        /// <summary>Builds a context: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
-        public static async Task<EvsConnection> ConnectAsync(ConnectOptions options, CallOptions call)
+        /// <summary>Builds a client: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
+        public static async Task<EvsClient> ConnectAsync(EvsClientSettings settings, CallScope call)
         {
-            InputValidator.Region(options.Region);
-            if (options.ProjectId != null) InputValidator.ProjectId(options.ProjectId);
-            var evsEndpoint = CheckEndpoint(options.Endpoint ?? new Uri($"https://evs.{options.Region}.myhuaweicloud.com"), "Endpoint");
-            var iamEndpoint = CheckEndpoint(options.IamEndpoint ?? new Uri($"https://iam.{options.Region}.myhuaweicloud.com"), "IamEndpoint");
+            InputValidator.Region(settings.Region);
+            if (settings.ProjectId != null) InputValidator.ProjectId(settings.ProjectId);
+            var evsEndpoint = CheckEndpoint(settings.Endpoint ?? new Uri($"https://evs.{settings.Region}.myhuaweicloud.com"), "Endpoint");
+            var iamEndpoint = CheckEndpoint(settings.IamEndpoint ?? new Uri($"https://iam.{settings.Region}.myhuaweicloud.com"), "IamEndpoint");
 
-            var transport = new EvsTransport(evsEndpoint, iamEndpoint, options.Retry.Clone(), options.SkipCertificateCheck, options.Handler);
-            var api = new EvsApi(transport, options.Region) { ProjectId = options.ProjectId };
+            var time = settings.TimeProvider ?? TimeProvider.System;
+            var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time);
+            var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId };
             try
             {
-                AuthProvider auth = CreateAuth(options, api);
+                AuthProvider auth = CreateAuth(settings, api, time);
                 transport.Auth = auth;
                 if (auth is PasswordAuthProvider password)
                 {
@@ -125,7 +109,7 @@ namespace EvsSnapshot.Client
                     if (api.ProjectId == null)
                     {
                         api.ProjectId = token.ProjectId ?? throw new EvsException(EvsErrorKind.MalformedResponse, "ProjectNotResolved",
-                            "IAM issued a token without a project; pass -ProjectId.");
+                            "IAM issued a token without a project.").Advise(EvsAdvice.ChooseProject, ("Region", settings.Region));
                     }
                 }
                 else if (api.ProjectId == null)
@@ -133,7 +117,7 @@ namespace EvsSnapshot.Client
                     api.ProjectId = await api.ResolveProjectIdAsync(call).ConfigureAwait(false);
                 }
                 InputValidator.ProjectId(api.ProjectId, "ProjectId");
-                return new EvsConnection(options, api, auth);
+                return new EvsClient(settings, api, auth);
             }
             catch
             {
@@ -142,32 +126,32 @@ namespace EvsSnapshot.Client
             }
         }
 
-        private static AuthProvider CreateAuth(ConnectOptions options, EvsApi api)
+        private static AuthProvider CreateAuth(EvsClientSettings settings, EvsApi api, TimeProvider time)
         {
             var redactor = api.Transport.Redactor;
-            switch (options.AuthType)
+            switch (settings.AuthType)
             {
                 case EvsAuthType.AkSk:
-                    RequireCredential(options.AccessKey, "AccessKey", "access key");
-                    RequireCredential(options.SecretKey, "SecretKey", "secret key");
-                    if (options.SecurityToken != null) RequireCredential(options.SecurityToken, "SecurityToken", "security token");
-                    redactor.Add(options.SecretKey);
-                    redactor.Add(options.SecurityToken);
-                    return new AkSkAuthProvider(options.AccessKey!, options.SecretKey!, options.SecurityToken, new SigningClock(), () => api.ProjectId);
+                    RequireCredential(settings.AccessKey, "AccessKey", "access key");
+                    RequireCredential(settings.SecretKey, "SecretKey", "secret key");
+                    if (settings.SecurityToken != null) RequireCredential(settings.SecurityToken, "SecurityToken", "security token");
+                    redactor.Add(settings.SecretKey);
+                    redactor.Add(settings.SecurityToken);
+                    return new AkSkAuthProvider(settings.AccessKey!, settings.SecretKey!, settings.SecurityToken, new SigningClock(time), () => api.ProjectId);
                 case EvsAuthType.Token:
-                    RequireCredential(options.Token, "Token", "token");
-                    redactor.Add(options.Token);
-                    return new StaticTokenAuthProvider(options.Token!);
+                    RequireCredential(settings.Token, "Token", "token");
+                    redactor.Add(settings.Token);
+                    return new StaticTokenAuthProvider(settings.Token!);
                 case EvsAuthType.Password:
-                    RequireCredential(options.UserName, "UserName", "user name");
-                    RequireCredential(options.DomainName, "DomainName", "account (domain) name");
-                    if (string.IsNullOrEmpty(options.Password))
+                    RequireCredential(settings.UserName, "UserName", "user name");
+                    RequireCredential(settings.DomainName, "DomainName", "account (domain) name");
+                    if (string.IsNullOrEmpty(settings.Password))
                         throw new EvsValidationException("CredentialMissing", "Password", "The password is empty.");
-                    redactor.Add(options.Password);
-                    string user = options.UserName!, domain = options.DomainName!, secret = options.Password!;
-                    return new PasswordAuthProvider(user, domain, c => api.FetchPasswordTokenAsync(user, domain, secret, api.ProjectId, c));
+                    redactor.Add(settings.Password);
+                    string user = settings.UserName!, domain = settings.DomainName!, secret = settings.Password!;
+                    return new PasswordAuthProvider(user, domain, c => api.FetchPasswordTokenAsync(user, domain, secret, api.ProjectId, c), time);
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(options));
+                    throw new ArgumentOutOfRangeException(nameof(settings));
             }
         }
 

@@ -1,0 +1,22 @@
+using System.Collections.Generic;
+
+namespace EvsSnapshot.Client
+{
+    /// <summary>Server-side filters of <c>cloudsnapshots/detail</c>.</summary>
+    public sealed class SnapshotQuery
+    {
+        public string? Name { get; set; }
+        public string? Status { get; set; }
+        public string? VolumeId { get; set; }
+        public string? AvailabilityZone { get; set; }
+        public IList<string> Ids { get; } = new List<string>();
+    }
+
+    /// <summary>Server-side filters of <c>cloudvolumes/detail</c>.</summary>
+    public sealed class VolumeQuery
+    {
+        public string? Name { get; set; }
+        public string? Status { get; set; }
+        public string? AvailabilityZone { get; set; }
+    }
+}

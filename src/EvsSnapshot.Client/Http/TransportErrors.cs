@@ -1,0 +1,48 @@
+using System;
+
+namespace EvsSnapshot.Client.Http
+{
+    /// <summary>The errors reported for attempts that produced no usable answer: facts only, the advice as a kind.</summary>
+    internal static class TransportErrors
+    {
+        public static EvsTransportException From(Exception exception, Verdict verdict, ApiRequest request, Uri endpoint, TimeSpan requestTimeout, SecretRedactor redactor)
+        {
+            string method = request.Method.Method, path = request.PathText, operation = request.Operation;
+            switch (verdict.Reason)
+            {
+                case "timeout":
+                    return new EvsTransportException(EvsErrorKind.Timeout, "RequestTimeout",
+                        $"Could not {operation}: no answer within {requestTimeout.TotalSeconds:0.#} s.", method, path, exception);
+                case "answer-too-large":
+                    return new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
+                        $"Could not {operation}: {exception.Message}", method, path, exception);
+                case "certificate":
+                    var certificate = new EvsTransportException(EvsErrorKind.Network, "CertificateValidationFailed",
+                        $"Could not {operation}: the server's TLS certificate was not accepted.", method, path, exception);
+                    certificate.Advise(EvsAdvice.TrustCertificate);
+                    return certificate;
+                case "connection-failed":
+                    return new EvsTransportException(EvsErrorKind.Network, "ConnectionFailed",
+                        $"Could not {operation}: could not connect to {endpoint.GetLeftPart(UriPartial.Authority)} ({redactor.Scrub(InnermostMessage(exception))}).",
+                        method, path, exception);
+                default:
+                    return new EvsTransportException(EvsErrorKind.Network, "ConnectionLost",
+                        $"Could not {operation}: the connection was lost before the answer arrived ({redactor.Scrub(InnermostMessage(exception))}).",
+                        method, path, exception);
+            }
+        }
+
+        /// <summary>A 2xx answer that is not the documented JSON.</summary>
+        public static EvsTransportException Unreadable(Exception exception, ApiRequest request, ApiResponse response) =>
+            new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
+                $"Could not {request.Operation}: the answer (HTTP {response.StatusCode}, request id {response.RequestId ?? "none"}) was not the JSON the API documents: {exception.Message}",
+                request.Method.Method, request.PathText, exception);
+
+        internal static string InnermostMessage(Exception exception)
+        {
+            var e = exception;
+            while (e.InnerException != null) e = e.InnerException;
+            return e.Message;
+        }
+    }
+}

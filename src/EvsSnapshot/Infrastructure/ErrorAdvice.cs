@@ -1,0 +1,64 @@
+namespace EvsSnapshot.Commands
+{
+    /// <summary>
+    /// Words the client's advice for people: this is the only place that names cmdlets and parameters in error
+    /// records, so renaming a parameter means changing one line here. Plain C# (no PowerShell types), so the
+    /// xunit suite compiles this file in and checks the wording of every advice.
+    /// </summary>
+    internal static class ErrorAdvice
+    {
+        public static string? RecommendedAction(EvsException error)
+        {
+            string? snapshot = error.Fact("SnapshotId"), volume = error.Fact("VolumeId");
+            switch (error.Advice)
+            {
+                case EvsAdvice.SynchronizeClock:
+                    return "Synchronise this machine's clock (the signature is valid for 15 minutes around server time).";
+                case EvsAdvice.RenewStaticToken:
+                    return "Get a new token and run Connect-EvsProject again, or connect with -UserName/-Password so tokens are renewed automatically.";
+                case EvsAdvice.CheckAccessKeys:
+                    return "Check the access key and secret key passed to Connect-EvsProject: they belong together, and the key must be active.";
+                case EvsAdvice.CheckToken:
+                    return "Check the token passed to Connect-EvsProject: it must be an unexpired IAM token scoped to this project.";
+                case EvsAdvice.CheckPassword:
+                    return "Check the user name, password and account (-DomainName) passed to Connect-EvsProject.";
+                case EvsAdvice.RequestPermission:
+                    return "Ask the account administrator for the EVS permissions this action needs (evs:snapshots:*).";
+                case EvsAdvice.SlowDown:
+                    return "Lower -ThrottleLimit or raise -MaximumRetryCount on Connect-EvsProject.";
+                case EvsAdvice.RetryLater:
+                    return "The service is temporarily unavailable; run the command again later.";
+                case EvsAdvice.FreeQuota:
+                    return "Delete snapshots you no longer need or ask for a higher quota.";
+                case EvsAdvice.WaitForSnapshot:
+                    return "Wait until the snapshot is available (Wait-EvsSnapshot), then run the command again.";
+                case EvsAdvice.FindCreatedSnapshot:
+                    return $"Run Get-EvsSnapshot -VolumeId {volume} and look for that metadata before creating again.";
+                case EvsAdvice.CheckSnapshotState:
+                    return $"Run Get-EvsSnapshot -Id {snapshot} to see whether it is being deleted.";
+                case EvsAdvice.CheckVolumeState:
+                    return $"Run Get-EvsVolume -Id {volume} to see whether it is rollbacking.";
+                case EvsAdvice.RecreateSnapshot:
+                    return "Remove the failed snapshot (Remove-EvsSnapshot) and create it again.";
+                case EvsAdvice.ContactSupport:
+                    return "Contact support with the snapshot id; a snapshot in error_deleting cannot be deleted again (EVS.2019).";
+                case EvsAdvice.WaitLonger:
+                    return "Run Wait-EvsSnapshot again with a longer -Timeout, or check the snapshots with Get-EvsSnapshot.";
+                case EvsAdvice.RetryRollback:
+                    return "Roll back again (Restore-EvsSnapshot accepts a disk in error_rollbacking), or contact support.";
+                case EvsAdvice.UseBackupService:
+                    return "Manage it through the backup service (CBR) instead.";
+                case EvsAdvice.DetachVolume:
+                    return "Stop the server and detach the disk first, then run Restore-EvsSnapshot again.";
+                case EvsAdvice.WaitForVolume:
+                    return "Wait until the disk is available, then run Restore-EvsSnapshot again.";
+                case EvsAdvice.ChooseProject:
+                    return error.ErrorId == "ProjectNotFound" ? "Pass -ProjectId, or check -Region." : "Pass -ProjectId to choose the project.";
+                case EvsAdvice.TrustCertificate:
+                    return "For a private cloud with its own CA, trust that CA on this machine or connect with -SkipCertificateCheck.";
+                default:
+                    return null;
+            }
+        }
+    }
+}
