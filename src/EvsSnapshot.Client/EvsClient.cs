@@ -86,7 +86,14 @@ namespace EvsSnapshot.Client
             return string.Format(CultureInfo.InvariantCulture, "{0}/{1} ({2})", Region, ProjectId, who);
         }
 
-        public void Dispose() => Api.Dispose();
+        /// <summary>True once <see cref="Dispose"/> ran (the module was removed): the HTTP client is gone.</summary>
+        public bool IsDisposed { get; private set; }
+
+        public void Dispose()
+        {
+            IsDisposed = true;
+            Api.Dispose();
+        }
 
         /// <summary>Builds a client: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
         public static async Task<EvsClient> ConnectAsync(EvsClientSettings settings, CallScope call)

@@ -33,7 +33,7 @@ namespace EvsSnapshot.Commands
         protected override IEnumerable<string> Values => VolumeStatus.All;
     }
 
-    /// <summary>The regions with an EVS endpoint (evs-api.md §7).</summary>
+    /// <summary>The regions with an EVS endpoint (../shared/evs-api.md §7).</summary>
     public sealed class RegionCompleter : StaticValueCompleter
     {
         internal static readonly string[] Regions =

@@ -17,8 +17,6 @@ public class AuthTests
     private const string SignatureExpired =
         "Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:20240301T100000Z,server time:20240301T102000Z";
 
-    private static HttpResponseMessage SnapshotOk() => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot)));
-
     internal static List<string> SignedHeaders(RecordedRequest r)
     {
         string auth = r.Header("Authorization") ?? throw new Xunit.Sdk.XunitException("no Authorization header");
@@ -91,7 +89,7 @@ public class AuthTests
     [Fact]
     public async Task AkSk_TemporaryCredentials_SignTheSecurityToken()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotOk());
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, tweak: o => o.SecurityToken = SecurityToken);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());
@@ -106,7 +104,7 @@ public class AuthTests
     [Fact]
     public async Task AkSk_EndpointWithBasePath_SignsTheFullPath()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotOk());
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, tweak: o => o.Endpoint = new Uri("http://localhost:8080/evs/"));
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());
@@ -130,8 +128,8 @@ public class AuthTests
                 r.Headers.Date = DateTimeOffset.UtcNow + skew;
                 return r;
             })
-            .Then(_ => SnapshotOk())
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk())
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, trace);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -261,7 +259,7 @@ public class AuthTests
     public async Task Token_IsSentAsXAuthToken_AndNotRenewedOn401()
     {
         var handler = new FakeHandler()
-            .Then(_ => SnapshotOk())
+            .Then(_ => Wire.SnapshotOk())
             .Then(HttpStatusCode.Unauthorized, Respond.GatewayError("APIGW.0301", "Incorrect IAM authentication information: token expires, expires_at: 2024-03-01"));
         using var ctx = await Contexts.ConnectAsync(TokenOptions(handler));
 
@@ -319,7 +317,7 @@ public class AuthTests
     [Fact]
     public async Task Password_TokenRequestHasTheDocumentedShape_AndTokenIsUsed()
     {
-        var handler = new FakeHandler().Then(IamToken("iam-token-one-1234567890", TimeSpan.FromHours(24))).Then(_ => SnapshotOk());
+        var handler = new FakeHandler().Then(IamToken("iam-token-one-1234567890", TimeSpan.FromHours(24))).Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, projectId: null));
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());
@@ -389,7 +387,7 @@ public class AuthTests
             .Then(IamToken("iam-token-old-1234567890", TimeSpan.FromHours(24)))
             .Then(HttpStatusCode.Unauthorized, Respond.GatewayError("APIGW.0301", "Incorrect IAM authentication information: token expires, expires_at: 2024-03-02T10:00:00Z"))
             .Then(IamToken("iam-token-new-1234567890", TimeSpan.FromHours(24)))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler), trace);
 
         var s = await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -438,8 +436,8 @@ public class AuthTests
         var handler = new FakeHandler()
             .Then(IamToken("iam-token-short-1234567890", TimeSpan.FromMilliseconds(300)))
             .Then(IamToken("iam-token-long-1234567890", TimeSpan.FromHours(24)))
-            .Then(_ => SnapshotOk())
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk())
+            .Then(_ => Wire.SnapshotOk());
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time), trace);
         time.Advance(TimeSpan.FromMilliseconds(400)); // past 80% of the 300 ms lifetime
@@ -461,7 +459,7 @@ public class AuthTests
         var handler = new FakeHandler()
             .Then(IamToken("iam-token-short-abcdefghij", TimeSpan.FromMilliseconds(300)))
             .Then(IamToken("iam-token-long-abcdefghij", TimeSpan.FromHours(24)))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time));
         time.Advance(TimeSpan.FromMilliseconds(400));
@@ -483,7 +481,7 @@ public class AuthTests
         int tokens = 0;
         handler.Fallback = (r, ct) => IsTokenRequest(r)
             ? IamToken("iam-token-n" + Interlocked.Increment(ref tokens) + "-abcdefgh", tokens == 1 ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromHours(24))(r, ct)
-            : Task.FromResult(SnapshotOk());
+            : Task.FromResult(Wire.SnapshotOk());
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time));
         time.Advance(TimeSpan.FromMilliseconds(400));
@@ -529,7 +527,7 @@ public class AuthTests
     [Fact]
     public async Task ProjectId_ResolvedThroughIam_WhenNotGiven()
     {
-        var handler = new FakeHandler().Then(HttpStatusCode.OK, Projects(Ids.Project), ("X-IAM-Trace-Id", "t1")).Then(_ => SnapshotOk());
+        var handler = new FakeHandler().Then(HttpStatusCode.OK, Projects(Ids.Project), ("X-IAM-Trace-Id", "t1")).Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, tweak: o => o.ProjectId = null);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());

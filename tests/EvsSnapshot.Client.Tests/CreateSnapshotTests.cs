@@ -19,9 +19,6 @@ public class CreateSnapshotTests
 
     private static string TokenOf(RecordedRequest post) => SnapshotBody(post).GetProperty("metadata").GetProperty(TokenKey).GetString()!;
 
-    private static HttpResponseMessage Created(string id) =>
-        Respond.Json(HttpStatusCode.Accepted, Wire.Envelope(Wire.Snapshot(id, "creating")));
-
     /// <summary>The create is committed on the server, then the answer is lost in the given way.</summary>
     private static Responder CommitThen(string failure) => failure switch
     {
@@ -93,7 +90,7 @@ public class CreateSnapshotTests
             {
                 Wire.Snapshot(Ids.NewUuid(), metadata: new Dictionary<string, string> { [TokenKey] = "0123456789abcdef0123456789abcdef" }),
             }, count: 1)))
-            .Then(_ => Created(SecondId));
+            .Then(_ => Wire.Created(SecondId));
         using var ctx = await Connect(handler, trace);
 
         var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume, Name = "nightly" }, Contexts.Call(trace));
@@ -180,7 +177,7 @@ public class CreateSnapshotTests
     {
         var handler = new FakeHandler()
             .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "over ratelimit"))
-            .Then(_ => Created(CommittedId));
+            .Then(_ => Wire.Created(CommittedId));
         using var ctx = await Connect(handler);
 
         var created = await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec { VolumeId = Ids.Volume }, Contexts.Call());
@@ -192,7 +189,7 @@ public class CreateSnapshotTests
     [Fact]
     public async Task CreateBody_HasTheDocumentedShape()
     {
-        var handler = new FakeHandler().Then(_ => Created(CommittedId)).Then(_ => Created(SecondId));
+        var handler = new FakeHandler().Then(_ => Wire.Created(CommittedId)).Then(_ => Wire.Created(SecondId));
         using var ctx = await Connect(handler);
 
         await ctx.Snapshots.CreateAsync(new CreateSnapshotSpec

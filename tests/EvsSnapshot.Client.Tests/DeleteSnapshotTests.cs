@@ -10,8 +10,6 @@ namespace EvsSnapshot.Client.Tests;
 /// </summary>
 public class DeleteSnapshotTests
 {
-    private static string NotDeletable => Respond.Error("EVS.1047", "snapshot status must be available or error when delete snapshot!");
-    private static string NotFound => Respond.Error("EVS.5404", "Resource(Volume, Snapshot, Backup .etc) cound not be found.");
 
     /// <summary>One snapshot; faults are applied to the next DELETE / rollback POST, after or before it is carried out.</summary>
     private sealed class SnapshotServer
@@ -33,7 +31,7 @@ public class DeleteSnapshotTests
                     var over = GetOverride?.Invoke(r);
                     if (over != null) return Task.FromResult(over);
                     return Task.FromResult(Status == null
-                        ? Respond.Json(HttpStatusCode.NotFound, NotFound)
+                        ? Respond.Json(HttpStatusCode.NotFound, Wire.NotFoundBody)
                         : Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, Status))));
                 }
                 if (r.Method != HttpMethod.Delete && !isRollback) throw new InvalidOperationException("unexpected " + r);
@@ -43,8 +41,8 @@ public class DeleteSnapshotTests
                 if (fault == "reset-before") return Task.FromException<HttpResponseMessage>(Respond.Reset());
 
                 HttpResponseMessage answer;
-                if (Status == null) answer = Respond.Json(HttpStatusCode.NotFound, NotFound);
-                else if (r.Method == HttpMethod.Delete && Status is not ("available" or "error")) answer = Respond.Json(HttpStatusCode.BadRequest, NotDeletable);
+                if (Status == null) answer = Respond.Json(HttpStatusCode.NotFound, Wire.NotFoundBody);
+                else if (r.Method == HttpMethod.Delete && Status is not ("available" or "error")) answer = Respond.Json(HttpStatusCode.BadRequest, Wire.NotDeletableBody);
                 else if (isRollback && Status != "available") answer = Respond.Json(HttpStatusCode.BadRequest, Respond.Error("EVS.5400", "snapshot status must be available"));
                 else
                 {
@@ -61,11 +59,7 @@ public class DeleteSnapshotTests
         }
     }
 
-    private static async Task<(EvsClient, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null)
-    {
-        var handler = new FakeHandler { Fallback = server.Handle };
-        return (await Contexts.AkSkAsync(handler, trace), handler);
-    }
+    private static Task<(EvsClient, FakeHandler)> Connect(SnapshotServer server, RecordingTrace? trace = null) => Contexts.ServedBy(server.Handle, trace);
 
     private static int Count(FakeHandler h, HttpMethod m) => h.Requests.Count(r => r.Method == m);
 
@@ -275,7 +269,7 @@ public class DeleteSnapshotTests
     public async Task DeleteMetadataKey_404ButKeyAbsent_IsSuccess()
     {
         var handler = new FakeHandler()
-            .Then(HttpStatusCode.NotFound, NotFound)
+            .Then(HttpStatusCode.NotFound, Wire.NotFoundBody)
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, metadata: new Dictionary<string, string> { ["other"] = "x" }))));
         using var ctx = await Contexts.AkSkAsync(handler);
         await ctx.Api.DeleteSnapshotMetadataKeyAsync(Ids.Snapshot, "tier", Contexts.Call());
@@ -287,7 +281,7 @@ public class DeleteSnapshotTests
     public async Task DeleteMetadataKey_404AndKeyStillThere_IsTheError()
     {
         var handler = new FakeHandler()
-            .Then(HttpStatusCode.NotFound, NotFound)
+            .Then(HttpStatusCode.NotFound, Wire.NotFoundBody)
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, metadata: new Dictionary<string, string> { ["tier"] = "gold" }))));
         using var ctx = await Contexts.AkSkAsync(handler);
         var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.DeleteSnapshotMetadataKeyAsync(Ids.Snapshot, "tier", Contexts.Call()));

@@ -35,7 +35,7 @@ public class SecretTests
         {
             _shown.Add(ex.Message);
             _shown.Add(ex.ToString());
-            if (ex is EvsException evs && evs.RecommendedAction() != null) _shown.Add(evs.RecommendedAction());
+            if (ex is EvsException evs && evs.RecommendedAction() is string advice) _shown.Add(advice);
             if (ex is EvsApiException api && api.ApiMessage != null) _shown.Add(api.ApiMessage);
         }
     }

@@ -9,17 +9,12 @@ public class SnapshotOperationsTests
 {
     private static Task<EvsClient> Connect(FakeHandler handler) => Contexts.AkSkAsync(handler);
 
-    private static HttpResponseMessage SnapshotAnswer(string name, string status = "available") =>
-        Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot, status, name: name)));
-
-    private static HttpResponseMessage VolumeAnswer(string status) => Wire.Ok(Wire.Volume(Ids.Volume, status));
-
     private static bool Changes(RecordedRequest r) => r.Method != HttpMethod.Get;
 
     [Fact]
     public async Task Delete_ByIdOfABackupSnapshot_LooksItUp_AndSendsNoDelete()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("autobk_snapshot_vbs_1"));
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "autobk_snapshot_vbs_1"));
         using var client = await Connect(handler);
         var ex = await Assert.ThrowsAsync<EvsException>(() => client.Snapshots.DeleteAsync(Ids.Snapshot, null, Contexts.Call()));
         Assert.Equal("BackupSnapshotProtected", ex.ErrorId);
@@ -41,7 +36,7 @@ public class SnapshotOperationsTests
     [Fact]
     public async Task Delete_ByIdOfAnOrdinarySnapshot_LooksItUpThenDeletes()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("nightly")).Then(HttpStatusCode.Accepted);
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "nightly")).Then(HttpStatusCode.Accepted);
         using var client = await Connect(handler);
         await client.Snapshots.DeleteAsync(Ids.Snapshot.ToUpperInvariant(), null, Contexts.Call());
         Assert.Equal(new[] { HttpMethod.Get, HttpMethod.Delete }, handler.Requests.Select(r => r.Method));
@@ -51,7 +46,7 @@ public class SnapshotOperationsTests
     [Fact]
     public async Task Update_OfABackupSnapshot_SendsNoChange()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("autobk_snapshot_vbs_1"));
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "autobk_snapshot_vbs_1"));
         using var client = await Connect(handler);
         var change = new SnapshotChange { Name = "renamed", AddMetadata = new Dictionary<string, string> { ["k"] = "v" } };
         var ex = await Assert.ThrowsAsync<EvsException>(() => client.Snapshots.UpdateAsync(Ids.Snapshot, null, change, true, Contexts.Call()));
@@ -63,9 +58,9 @@ public class SnapshotOperationsTests
     public async Task Update_RenamesAndMergesMetadata_ThenReadsTheResult()
     {
         var handler = new FakeHandler()
-            .Then(_ => SnapshotAnswer("renamed"))
+            .Then(_ => Wire.SnapshotOk(name: "renamed"))
             .Then(HttpStatusCode.OK, "{\"metadata\":{\"k\":\"v\"}}")
-            .Then(_ => SnapshotAnswer("renamed"));
+            .Then(_ => Wire.SnapshotOk(name: "renamed"));
         using var client = await Connect(handler);
         var known = SnapshotRulesTests.Snapshot("nightly");
         var change = new SnapshotChange { Name = "renamed", AddMetadata = new Dictionary<string, string> { ["k"] = "v" } };
@@ -80,7 +75,7 @@ public class SnapshotOperationsTests
     [InlineData("available", "attaching", "VolumeNotAvailableForRollback")]
     public async Task Rollback_IsCheckedOnFreshState_AndNotSentWhenRefused(string snapshotStatus, string volumeStatus, string errorId)
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("nightly", snapshotStatus)).Then(_ => VolumeAnswer(volumeStatus));
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(status: snapshotStatus, name: "nightly")).Then(_ => Wire.VolumeOk(status: volumeStatus));
         using var client = await Connect(handler);
         var ex = await Assert.ThrowsAsync<EvsException>(() => client.Snapshots.RollbackAsync(Ids.Snapshot, null, Contexts.Call()));
         Assert.Equal(errorId, ex.ErrorId);
@@ -90,7 +85,7 @@ public class SnapshotOperationsTests
     [Fact]
     public async Task Rollback_FromABackupSnapshot_IsRefused()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("autobk_snapshot_a"));
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "autobk_snapshot_a"));
         using var client = await Connect(handler);
         var ex = await Assert.ThrowsAsync<EvsException>(() => client.Snapshots.RollbackAsync(Ids.Snapshot, null, Contexts.Call()));
         Assert.Equal("BackupSnapshotProtected", ex.ErrorId);
@@ -100,8 +95,8 @@ public class SnapshotOperationsTests
     [Fact]
     public async Task Rollback_OntoAMissingSourceDisk_IsVolumeNotFound()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("nightly"))
-            .Then(HttpStatusCode.NotFound, Respond.Error("EVS.5404", "Resource(Volume, Snapshot, Backup .etc) cound not be found."));
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "nightly"))
+            .Then(HttpStatusCode.NotFound, Wire.NotFoundBody);
         using var client = await Connect(handler);
         var ex = await Assert.ThrowsAsync<EvsException>(() => client.Snapshots.RollbackAsync(Ids.Snapshot, null, Contexts.Call()));
         Assert.Equal("VolumeNotFound", ex.ErrorId);
@@ -111,7 +106,7 @@ public class SnapshotOperationsTests
     [Fact]
     public async Task Rollback_WhenAllowed_SendsTheSourceDiskAndTheNewName()
     {
-        var handler = new FakeHandler().Then(_ => SnapshotAnswer("nightly")).Then(_ => VolumeAnswer("error_rollbacking"))
+        var handler = new FakeHandler().Then(_ => Wire.SnapshotOk(name: "nightly")).Then(_ => Wire.VolumeOk(status: "error_rollbacking"))
             .Then(HttpStatusCode.Accepted, "{\"rollback\":{\"volume_id\":\"" + Ids.Volume + "\"}}");
         using var client = await Connect(handler);
         var started = await client.Snapshots.RollbackAsync(Ids.Snapshot, "db01-restored", Contexts.Call());

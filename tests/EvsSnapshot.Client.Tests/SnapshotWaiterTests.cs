@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using System.Net;
 using EvsSnapshot.Client.Http;
@@ -102,11 +103,7 @@ public class SnapshotWaiterTests
 
     private static string Id(int i) => $"5a000000-0000-4000-8000-{i:D12}";
 
-    private static async Task<(EvsClient Ctx, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null)
-    {
-        var handler = new FakeHandler { Fallback = server.Handle };
-        return (await Contexts.AkSkAsync(handler, trace), handler);
-    }
+    private static Task<(EvsClient Client, FakeHandler Handler)> Connect(StateServer server, RecordingTrace? trace = null) => Contexts.ServedBy(server.Handle, trace);
 
     [Fact]
     public async Task CompletesWhenStatusBecomesAvailable()
@@ -201,7 +198,8 @@ public class SnapshotWaiterTests
     public async Task Timeout_ReportsAllPendingInOneCallback()
     {
         var server = new StateServer().With(Id(1), "creating").With(Id(2), "creating").With(Id(3), "creating", "available");
-        var (ctx, _) = await Connect(server);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (ctx, _) = await Contexts.ServedBy(server.Handle, time: time);
         using var _ctx = ctx;
         var waiter = new SnapshotWaiter(ctx.Api, Fast(timeout: TimeSpan.FromMilliseconds(300)), Contexts.Call());
         var outcomes = new Outcomes();
@@ -211,10 +209,11 @@ public class SnapshotWaiterTests
         waiter.Add(Id(2));
         waiter.Add(Id(3));
         waiter.CompleteAdding();
-        var watch = Stopwatch.StartNew();
-        await waiter.RunAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var run = waiter.RunAsync();
+        var waited = await time.AdvanceUntilAsync(run, TimeSpan.FromMilliseconds(10));
+        await run;
 
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(250));
+        Assert.InRange(waited, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(400)); // the timeout, on the waiter's clock
         var timedOut = Assert.Single(outcomes.TimedOut);
         Assert.Equal(new[] { Id(1), Id(2) }, timedOut.Snapshots.Select(s => s.Id).OrderBy(x => x));
         Assert.All(timedOut.Snapshots, s => Assert.Equal("creating", s.Status));
@@ -346,8 +345,10 @@ public class SnapshotWaiterTests
     [Fact]
     public async Task Cancellation_StopsPromptly()
     {
+        // Fake time: polls happen only when the test moves the clock, so "no poll after Ctrl+C" is exact.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var server = new StateServer().With(Id(1), "creating");
-        var (ctx, _) = await Connect(server);
+        var (ctx, _) = await Contexts.ServedBy(server.Handle, time: time);
         using var _ctx = ctx;
         using var cts = new CancellationTokenSource();
         var waiter = new SnapshotWaiter(ctx.Api, Fast(), Contexts.Call(ct: cts.Token));
@@ -355,15 +356,20 @@ public class SnapshotWaiterTests
         waiter.CompleteAdding();
 
         var run = waiter.RunAsync();
-        await TransportRetryTests.WaitUntil(() => server.Lists >= 2);
-        var watch = Stopwatch.StartNew();
+        for (int i = 0; server.Lists < 2; i++)
+        {
+            Assert.True(i < 100000, "the waiter never polled");
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.Yield();
+        }
         cts.Cancel();
 
+        // Ends on the cancellation, not on a timer: the clock does not move while it stops.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2));
         Assert.True(mine.IsCanceled);
         int lists = server.Lists;
-        await Task.Delay(100);
+        time.Advance(TimeSpan.FromMinutes(5));
+        await Task.Yield();
         Assert.Equal(lists, server.Lists); // no polling after cancel
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EvsSnapshot.Client.Operations;
 using System.Diagnostics;
 using System.Net;
@@ -10,15 +11,13 @@ namespace EvsSnapshot.Client.Tests;
 /// <summary>Retries with backoff, Retry-After, budgets, timeouts and Ctrl+C.</summary>
 public class TransportRetryTests
 {
-    private static HttpResponseMessage SnapshotOk() => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot)));
-
     [Fact]
     public async Task ServiceUnavailableThenOk_SucceedsOnSecondAttempt()
     {
         var trace = new RecordingTrace();
         var handler = new FakeHandler()
             .Then(HttpStatusCode.ServiceUnavailable, Respond.Error("EVS.5503", "Service unavailable."))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, trace);
 
         var snapshot = await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -38,7 +37,7 @@ public class TransportRetryTests
         var trace = new RecordingTrace();
         var handler = new FakeHandler()
             .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "The throttling threshold has been reached"), ("Retry-After", "1"))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, trace);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -61,13 +60,13 @@ public class TransportRetryTests
                 r.Headers.RetryAfter = new RetryConditionHeaderValue(now.AddSeconds(-30));
                 return r;
             })
-            .Then(_ => SnapshotOk());
-        using var ctx = await Contexts.AkSkAsync(handler, trace, WithThrottleBase(Contexts.FastRetry(), 5000));
+            .Then(_ => Wire.SnapshotOk());
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var ctx = await Contexts.AkSkAsync(handler, trace, WithThrottleBase(Contexts.FastRetry(), 5000), o => o.TimeProvider = time);
 
-        var watch = Stopwatch.StartNew();
-        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        // The fake clock never moves: the call can only finish if the retry did not wait (not the 5 s throttle backoff).
+        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace)).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), "a past Retry-After date means no wait, not the 5 s throttle backoff");
         Assert.Contains(trace.VerboseLines, l => l.Contains("in 0.00 s (as the server's Retry-After asks)"));
     }
 
@@ -88,7 +87,7 @@ public class TransportRetryTests
         retry.MaxDelay = TimeSpan.FromSeconds(1);
         var handler = new FakeHandler()
             .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "slow down"))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, trace, retry);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
@@ -151,12 +150,11 @@ public class TransportRetryTests
         var retry = Contexts.FastRetry();
         retry.MaxTotalDelay = TimeSpan.FromMilliseconds(500);
         var handler = new FakeHandler { Fallback = (_, _) => Task.FromResult(Respond.Json(HttpStatusCode.TooManyRequests, null, ("Retry-After", "30"))) };
-        using var ctx = await Contexts.AkSkAsync(handler, trace, retry);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow); // never moved: a wait would never end
+        using var ctx = await Contexts.AkSkAsync(handler, trace, retry, o => o.TimeProvider = time);
 
-        var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace)));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace)).WaitAsync(TimeSpan.FromSeconds(10)));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
         Assert.Equal(EvsErrorKind.Throttled, ex.Kind);
         Assert.Equal(1, handler.Count);
         Assert.Contains(trace.VerboseLines, l => l.Contains("(30.0 s) would exceed the retry time budget"));
@@ -217,7 +215,7 @@ public class TransportRetryTests
     {
         var handler = new FakeHandler()
             .Then(rawIoException ? Respond.Throw(new IOException("Connection reset by peer")) : Respond.ResetResponder)
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler);
 
         var s = await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());
@@ -242,15 +240,18 @@ public class TransportRetryTests
         var trace = new RecordingTrace();
         var retry = Contexts.FastRetry();
         retry.RequestTimeout = TimeSpan.FromMilliseconds(150);
-        var handler = new FakeHandler().Then(Respond.Hang).Then(_ => SnapshotOk());
-        using var ctx = await Contexts.AkSkAsync(handler, trace, retry);
+        var handler = new FakeHandler().Then(Respond.Hang).Then(_ => Wire.SnapshotOk());
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var ctx = await Contexts.AkSkAsync(handler, trace, retry, o => o.TimeProvider = time);
 
-        var watch = Stopwatch.StartNew();
-        var s = await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        await WaitUntil(() => handler.Count == 1);
+        var waited = await time.AdvanceUntilAsync(call, TimeSpan.FromMilliseconds(10));
+        var s = await call;
 
         Assert.Equal(Ids.Snapshot, s.Id);
         Assert.Equal(2, handler.Count);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.True(waited >= TimeSpan.FromMilliseconds(150), "the hung attempt ends at the request timeout, on the transport's clock");
         Assert.Contains(trace.DebugLines, l => l.Contains("no answer after") && l.Contains("timeout"));
         Assert.Contains(trace.VerboseLines, l => l.Contains("no answer within") && l.Contains("attempt 2 of"));
     }
@@ -272,16 +273,15 @@ public class TransportRetryTests
     public async Task CtrlC_WhileARequestHangs_AbortsPromptly()
     {
         var handler = new FakeHandler { Fallback = Respond.Hang };
-        using var ctx = await Contexts.AkSkAsync(handler); // request timeout 10 s
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow); // never moved: the 10 s request timeout cannot be what ends it
+        using var ctx = await Contexts.AkSkAsync(handler, tweak: o => o.TimeProvider = time);
         using var cts = new CancellationTokenSource();
 
-        var watch = Stopwatch.StartNew();
         var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(ct: cts.Token));
         await WaitUntil(() => handler.Count == 1);
         cts.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(1, handler.Count); // a cancelled request is not retried
     }
 
@@ -291,17 +291,16 @@ public class TransportRetryTests
         var handler = new FakeHandler { Fallback = (_, _) => Task.FromResult(Respond.Json(HttpStatusCode.TooManyRequests, null, ("Retry-After", "30"))) };
         var retry = Contexts.FastRetry();
         retry.MaxTotalDelay = TimeSpan.FromMinutes(5);
-        using var ctx = await Contexts.AkSkAsync(handler, retry: retry);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow); // the 30 s wait can only end by cancellation: the clock never moves
+        using var ctx = await Contexts.AkSkAsync(handler, retry: retry, tweak: o => o.TimeProvider = time);
         using var cts = new CancellationTokenSource();
 
-        var watch = Stopwatch.StartNew();
         var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(ct: cts.Token));
         await WaitUntil(() => handler.Count == 1);
-        await Task.Delay(50);
+        Assert.False(call.IsCompleted); // waiting out the Retry-After
         cts.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(1, handler.Count);
     }
 
@@ -322,7 +321,7 @@ public class TransportRetryTests
         var trace = new RecordingTrace();
         var handler = new FakeHandler()
             .Then(HttpStatusCode.ServiceUnavailable, Respond.Error("EVS.5503", "Service unavailable."), ("X-Request-Id", "rid-503"))
-            .Then(_ => SnapshotOk());
+            .Then(_ => Wire.SnapshotOk());
         using var ctx = await Contexts.AkSkAsync(handler, trace);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));

@@ -72,3 +72,18 @@ function Stop-TestEmulator {
     Disconnect-EvsProject
 }
 
+
+function Complete-TestLine {
+    <#
+    Completes a line with TabExpansion2. Completers answer from a per-context cache that fills in the background
+    (they never block), so a cold cache may first answer with nothing: ask again until something comes, briefly.
+    #>
+    param([string] $Line, [double] $TimeoutSec = 5)
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    do {
+        $matches = @((TabExpansion2 $Line $Line.Length).CompletionMatches)
+        if ($matches.Count -gt 0) { return $matches }
+        Start-Sleep -Milliseconds 50
+    } while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec)
+    @()
+}

@@ -102,8 +102,7 @@ Describe 'Argument completion' {
     }
 
     It 'completes -VolumeId live, matching the name and showing it as the tooltip' {
-        $line = 'New-EvsSnapshot -VolumeId db0'
-        $matches = (TabExpansion2 $line $line.Length).CompletionMatches
+        $matches = Complete-TestLine 'New-EvsSnapshot -VolumeId db0'
         @($matches.CompletionText | Sort-Object) | Should -Be @((Get-TestVolumeId db01), (Get-TestVolumeId db02) | Sort-Object)
         ($matches | Where-Object CompletionText -EQ (Get-TestVolumeId db01)).ToolTip | Should -Match 'db01'
         ($matches | Where-Object CompletionText -EQ (Get-TestVolumeId db01)).ListItemText | Should -Match 'db01'
@@ -112,8 +111,7 @@ Describe 'Argument completion' {
     It 'completes snapshot -Id live for every cmdlet that takes one' {
         $weekly = (Get-EvsSnapshot -Name db01-weekly).Id
         foreach ($command in 'Get-EvsSnapshot -Id', 'Set-EvsSnapshot -Id', 'Remove-EvsSnapshot -Id', 'Restore-EvsSnapshot -Id', 'Wait-EvsSnapshot -Id') {
-            $line = "$command db01-wee"
-            (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be $weekly -Because $command
+            (Complete-TestLine "$command db01-wee").CompletionText | Should -Be $weekly -Because $command
         }
     }
 

@@ -8,7 +8,7 @@ using EvsSnapshot.Client.Signing;
 
 namespace EvsSnapshot.Client.Auth
 {
-    /// <summary>SDK-HMAC-SHA256 signing with a permanent or temporary AK/SK (evs-api.md §6.2).</summary>
+    /// <summary>SDK-HMAC-SHA256 signing with a permanent or temporary AK/SK (../shared/evs-api.md §6.2).</summary>
     internal sealed class AkSkAuthProvider : AuthProvider
     {
         private readonly string _accessKey;

@@ -5,7 +5,7 @@ namespace EvsSnapshot.Client.Auth
 {
     /// <summary>
     /// The time used for X-Sdk-Date. Starts as the machine clock; corrected once per session when the gateway
-    /// says the signature expired and its Date header shows the machine clock is off (evs-api.md §5.3).
+    /// says the signature expired and its Date header shows the machine clock is off (../shared/evs-api.md §5.3).
     /// </summary>
     public sealed class SigningClock
     {

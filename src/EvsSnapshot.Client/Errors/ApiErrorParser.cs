@@ -7,7 +7,7 @@ using EvsSnapshot.Client.Http;
 namespace EvsSnapshot.Client.Errors
 {
     /// <summary>
-    /// Reads error answers in every shape the API uses (evs-api.md §5.1): the flat gateway body
+    /// Reads error answers in every shape the API uses (../shared/evs-api.md §5.1): the flat gateway body
     /// <c>{"error_code","error_msg","request_id"}</c>, EVS's <c>{"error":{"code","message"}}</c> and its variants
     /// keyed by class (<c>badRequest</c>, <c>itemNotFound</c>, ...), and top-level <c>code</c>/<c>message</c>.
     /// </summary>

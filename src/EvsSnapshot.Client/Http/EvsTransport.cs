@@ -12,16 +12,6 @@ using EvsSnapshot.Client.Errors;
 namespace EvsSnapshot.Client.Http
 {
     /// <summary>
-    /// A non-idempotent request failed in a way that leaves its outcome unknown: the server may have acted on it.
-    /// The caller must find out before sending it again.
-    /// </summary>
-    internal sealed class AmbiguousOutcomeException : Exception
-    {
-        public AmbiguousOutcomeException(EvsException failure) : base(failure.Message, failure) { Failure = failure; }
-        public EvsException Failure { get; }
-    }
-
-    /// <summary>
     /// HTTP for one client: one pooled HttpClient, authentication, and the send loop. What to do after an attempt
     /// is the <see cref="ResponseClassifier"/>'s verdict; how long to wait, the <see cref="RetryPolicy"/>'s; the
     /// -Debug line, the <see cref="ExchangeTracer"/>'s. Every call of the client goes through <see cref="SendAsync{T}"/>.

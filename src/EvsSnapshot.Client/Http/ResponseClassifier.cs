@@ -124,15 +124,4 @@ namespace EvsSnapshot.Client.Http
             return false;
         }
     }
-
-    /// <summary>No answer within the request timeout.</summary>
-    internal sealed class RequestTimeoutException : Exception
-    {
-    }
-
-    /// <summary>The answer is larger than the transport accepts; the server may have acted on the request.</summary>
-    internal sealed class ResponseTooLargeException : Exception
-    {
-        public ResponseTooLargeException(string message) : base(message) { }
-    }
 }

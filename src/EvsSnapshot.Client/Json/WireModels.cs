@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-// Wire shapes of the EVS v2 and IAM v3 APIs (evs-api.md §2, §3, §6). Field names are copied exactly;
+// Wire shapes of the EVS v2 and IAM v3 APIs (../shared/evs-api.md §2, §3, §6). Field names are copied exactly;
 // these classes never leave the client: EvsApi maps them to the public models and checks required fields.
 namespace EvsSnapshot.Client.Json
 {

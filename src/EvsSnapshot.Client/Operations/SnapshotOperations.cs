@@ -7,19 +7,6 @@ using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Client.Operations
 {
-    /// <summary>A rollback the API accepted: the snapshot and its disk as they were just before.</summary>
-    public sealed class RollbackStarted
-    {
-        internal RollbackStarted(SnapshotDetails snapshot, VolumeDetails volume)
-        {
-            Snapshot = snapshot;
-            Volume = volume;
-        }
-
-        public SnapshotDetails Snapshot { get; }
-        public VolumeDetails Volume { get; }
-    }
-
     /// <summary>
     /// The changes the module makes to snapshots, with the rules that protect them: backup snapshots are never
     /// changed, a rollback is checked before it is sent, a snapshot without a name gets a default one, and

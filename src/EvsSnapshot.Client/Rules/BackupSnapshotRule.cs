@@ -12,7 +12,7 @@ namespace EvsSnapshot.Client.Rules
 
     /// <summary>
     /// Snapshots made by disk backups (<c>autobk_snapshot_*</c>) must not be deleted, rolled back from or changed:
-    /// the backup depends on them (evs-api.md §4.4). EVS only advises this, so the client enforces it.
+    /// the backup depends on them (../shared/evs-api.md §4.4). EVS only advises this, so the client enforces it.
     /// </summary>
     public static class BackupSnapshotRule
     {

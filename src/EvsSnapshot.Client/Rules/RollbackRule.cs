@@ -3,7 +3,7 @@ using System.Linq;
 namespace EvsSnapshot.Client.Rules
 {
     /// <summary>
-    /// What a rollback needs (evs-api.md §2.1, §4.3): the snapshot available and naming its source disk, and that
+    /// What a rollback needs (../shared/evs-api.md §2.1, §4.3): the snapshot available and naming its source disk, and that
     /// disk available (detached) or error_rollbacking. Checked before the rollback is sent, so the user gets the
     /// reason instead of the API's 400.
     /// </summary>

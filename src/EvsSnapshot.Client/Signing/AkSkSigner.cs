@@ -36,7 +36,7 @@ namespace EvsSnapshot.Client.Signing
     }
 
     /// <summary>
-    /// Huawei Cloud APIG "SDK-HMAC-SHA256" request signing (evs-api.md §6.2).
+    /// Huawei Cloud APIG "SDK-HMAC-SHA256" request signing (../shared/evs-api.md §6.2).
     /// Pure functions: no clock, no I/O, so they are checked byte for byte against the official SDK's signer.
     /// </summary>
     public static class AkSkSigner

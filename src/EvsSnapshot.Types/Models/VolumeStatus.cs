@@ -1,6 +1,6 @@
 namespace EvsSnapshot
 {
-    /// <summary>Disk status values (evs-api.md §4.2).</summary>
+    /// <summary>Disk status values (../shared/evs-api.md §4.2).</summary>
     public static class VolumeStatus
     {
         public const string Creating = "creating";

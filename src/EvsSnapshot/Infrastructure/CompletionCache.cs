@@ -34,7 +34,7 @@ namespace EvsSnapshot.Commands
     internal sealed class CompletionCache
     {
         public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(30);
-        public static readonly TimeSpan ColdWait = TimeSpan.FromMilliseconds(40);
+        public static readonly TimeSpan ColdWait = TimeSpan.FromMilliseconds(60);
         private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(30);
         private const int MaxItems = 10000;
 

@@ -36,7 +36,15 @@ namespace EvsSnapshot.Commands
                     ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Connect-EvsProject -Region <region> -Credential <AK/SK credential>" },
                 });
             }
-            ActiveContext = context!;
+            if (context!.Client.IsDisposed)
+            {
+                const string message = "This EVS context was closed when the EvsSnapshot module was removed. Run Connect-EvsProject again.";
+                ThrowTerminatingError(new ErrorRecord(new ObjectDisposedException(nameof(EvsContext), message), "ContextClosed", ErrorCategory.InvalidOperation, context)
+                {
+                    ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Connect-EvsProject -Region <region> ..." },
+                });
+            }
+            ActiveContext = context;
         }
 
         /// <summary>Runs a client call to completion on this thread, writing what it reports as it happens.</summary>

@@ -75,6 +75,13 @@ public static class Contexts
     }
 
     public static CallScope Call(IEvsTrace? trace = null, CancellationToken ct = default, ConcurrencyGate? gate = null) => new(trace, ct, gate);
+
+    /// <summary>An AK/SK client whose every request is answered by a (stateful) fake server.</summary>
+    public static async Task<(EvsClient Client, FakeHandler Handler)> ServedBy(Responder server, IEvsTrace? trace = null, RetryOptions? retry = null, TimeProvider? time = null)
+    {
+        var handler = new FakeHandler { Fallback = server };
+        return (await AkSkAsync(handler, trace, retry, o => o.TimeProvider = time), handler);
+    }
 }
 
 /// <summary>Builds API JSON the way EVS writes it.</summary>
@@ -121,10 +128,43 @@ public static class Wire
     });
 
     public static HttpResponseMessage Ok(string json) => Respond.Json(HttpStatusCode.OK, json);
+
+    /// <summary>200 with one snapshot (the test snapshot id unless given).</summary>
+    public static HttpResponseMessage SnapshotOk(string id = Ids.Snapshot, string status = "available", string? name = null) =>
+        Ok(Envelope(Snapshot(id, status, name: name)));
+
+    /// <summary>202 with a snapshot that is being created, as the create call answers.</summary>
+    public static HttpResponseMessage Created(string id) => Respond.Json(HttpStatusCode.Accepted, Envelope(Snapshot(id, "creating")));
+
+    public static HttpResponseMessage VolumeOk(string id = Ids.Volume, string status = "available") => Ok(Volume(id, status));
+
+    /// <summary>EVS.5404 as EVS words it (typo included, §5.2).</summary>
+    public static string NotFoundBody => Respond.Error("EVS.5404", "Resource(Volume, Snapshot, Backup .etc) cound not be found.");
+
+    public static string NotDeletableBody => Respond.Error("EVS.1047", "snapshot status must be available or error when delete snapshot!");
 }
 
 public static class AdviceText
 {
     /// <summary>The RecommendedAction the cmdlet layer shows for this error (its wording, compiled in from src/EvsSnapshot).</summary>
     public static string? RecommendedAction(this EvsException error) => EvsSnapshot.Commands.ErrorAdvice.RecommendedAction(error);
+}
+
+public static class FakeClock
+{
+    /// <summary>
+    /// Moves a fake clock in steps until the task ends, with a real millisecond between steps so continuations on
+    /// the thread pool run; returns how far the clock moved. Timing is then checked on the fake clock, never the wall.
+    /// </summary>
+    public static async Task<TimeSpan> AdvanceUntilAsync(this Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Task task, TimeSpan step, int maxSteps = 100000)
+    {
+        var start = time.GetUtcNow();
+        for (int i = 0; !task.IsCompleted; i++)
+        {
+            if (i >= maxSteps) throw new TimeoutException("the task did not end within " + maxSteps + " clock steps");
+            time.Advance(step);
+            await Task.Delay(1);
+        }
+        return time.GetUtcNow() - start;
+    }
 }
