@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using EvsEmulator.Http;
 
 namespace EvsEmulator;
 
@@ -129,6 +130,8 @@ public sealed record RuntimeConfig
     public double RateLimitPerSecond { get; init; }
     public bool ProtectBackupSnapshots { get; init; } = true;
     public FaultConfig Faults { get; init; } = new();
+    /// <summary>Seed document file (start-up only); null = the built-in default seed.</summary>
+    public string? SeedFile { get; init; }
 
     /// <summary>Applies a JSON object of settings. <paramref name="startup"/> is true for the config file and
     /// the command line, where <c>volumes</c> and <c>port</c> are also allowed.</summary>
@@ -154,6 +157,8 @@ public sealed record RuntimeConfig
                 "rateLimitPerSecond" => c with { RateLimitPerSecond = ConfigValues.NonNegative(value, key) },
                 "protectBackupSnapshots" => c with { ProtectBackupSnapshots = ConfigValues.Bool(value, key) },
                 "faults" => c with { Faults = c.Faults.Merge(value) },
+                "seedFile" when startup => c with { SeedFile = value is null ? null : ConfigValues.String(value, key) },
+                "seedFile" => throw new ConfigException("seedFile can only be set at start-up (--seed-file or the config file); use POST /__emulator/seed to replace the state at run time"),
                 _ => throw new ConfigException($"unknown setting '{key}'"),
             };
         }
@@ -182,6 +187,7 @@ public sealed record RuntimeConfig
         w.WriteBoolean("protectBackupSnapshots", ProtectBackupSnapshots);
         w.WritePropertyName("faults");
         Faults.Write(w);
+        w.StringOrNull("seedFile", SeedFile);
         w.WriteEndObject();
     }
 }
@@ -237,12 +243,15 @@ public sealed class EmulatorOptions
     public bool ExitOnStdinClose { get; set; }
     public bool Help { get; set; }
     public RuntimeConfig Config { get; set; } = new();
+    /// <summary>The parsed --seed-file document, or null for the default seed.</summary>
+    public State.SeedDocument? Seed { get; set; }
 
     public const string Usage = """
         Usage: dotnet EvsEmulator.dll [options]
           --port N                    Port on 127.0.0.1 (0 = pick a free port; default 0)
           --config FILE               JSON file with runtime settings (names as in PATCH /__emulator/config)
           --seed N                    Seed for ids and faults (default 42)
+          --seed-file FILE            Seed document (accounts, projects, disks...; README "Seed format")
           --volumes N                 Extra generated volumes vol-0001... (default 0)
           --latency-ms N              Delay added to every API response (default 0)
           --page-cap N                Server-side maximum page size (default 1000)
@@ -307,6 +316,9 @@ public sealed class EmulatorOptions
                 case "--config":
                     configFile = Value();
                     break;
+                case "--seed-file":
+                    cli["seedFile"] = Value();
+                    break;
                 case "--port":
                     var p = Value();
                     if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var pv) || pv > 65535)
@@ -334,11 +346,36 @@ public sealed class EmulatorOptions
                 throw new ConfigException($"cannot read config file '{configFile}': {e.Message}");
             }
             if (fileNode is not JsonObject fileObj) throw new ConfigException($"config file '{configFile}' must hold a JSON object");
+            // A relative seedFile in the config file is relative to the config file.
+            if (fileObj["seedFile"] is JsonValue sf && sf.GetValueKind() == JsonValueKind.String && !Path.IsPathRooted(sf.GetValue<string>()))
+                fileObj["seedFile"] = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configFile)) ?? ".", sf.GetValue<string>());
             config = config.Merge(fileObj, startup: true, port: v => options.Port = v);
         }
         // The command line wins over the file.
         options.Config = config.Merge(cli, startup: true);
         if (port is not null) options.Port = port.Value;
+        if (options.Config.SeedFile is { } seedFile) options.Seed = LoadSeedFile(seedFile, options.Config);
         return options;
+    }
+
+    /// <summary>Reads, parses and test-builds a seed file, so every problem is reported at start-up.</summary>
+    public static State.SeedDocument LoadSeedFile(string path, RuntimeConfig config)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cannot read seed file '{path}': {e.Message}");
+        }
+        try
+        {
+            var doc = State.SeedDocument.Parse(text);
+            _ = State.Seeder.Build(doc, config, DateTime.UtcNow.AddSeconds(config.ClockSkewSeconds), "file");
+            return doc;
+        }
+        catch (ConfigException e)
+        {
+            throw new ConfigException($"seed file '{path}': {e.Message}");
+        }
     }
 }

@@ -24,7 +24,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     private readonly RuntimeConfig _startupConfig;
     private WebApplication? _app;
     private volatile RuntimeConfig _config;
-    private volatile Store _store;
+    private volatile World _world;
+    private SeedDocument _seed;
+    private string _seedSource;
 
     public Router Router { get; }
     public RequestStats Stats { get; } = new();
@@ -34,16 +36,23 @@ public sealed class EmulatorServer : IAsyncDisposable
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     public RuntimeConfig Config => _config;
-    public Store Store => _store;
+    /// <summary>Accounts, credentials and every project's state.</summary>
+    public World World => _world;
+    /// <summary>The default (first) project's disks and snapshots.</summary>
+    public Store Store => _world.DefaultProject.Store;
+    /// <summary>The seed document in effect (the start-up one, or the last one posted).</summary>
+    public SeedDocument Seed => _seed;
 
     /// <summary>The emulator clock: machine UTC plus clockSkewSeconds.</summary>
     public DateTime Now => DateTime.UtcNow.AddSeconds(_config.ClockSkewSeconds);
 
-    private EmulatorServer(RuntimeConfig config)
+    private EmulatorServer(RuntimeConfig config, SeedDocument? seed)
     {
         _startupConfig = config;
         _config = config;
-        _store = Seeder.Build(config, DateTime.UtcNow.AddSeconds(config.ClockSkewSeconds));
+        _seed = seed ?? SeedDocument.Default;
+        _seedSource = seed is null ? "default" : "file";
+        _world = Seeder.Build(_seed, config, DateTime.UtcNow.AddSeconds(config.ClockSkewSeconds), _seedSource);
         Faults = new FaultInjector(config.Seed);
         // Order matters where templates overlap: ".../detail" before ".../{id}".
         Router = new Router(IamRoutes.All().Concat(VolumeRoutes.All()).Concat(SnapshotRoutes.All()).Concat(MetadataRoutes.All()));
@@ -51,7 +60,7 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
     {
-        var server = new EmulatorServer(options.Config);
+        var server = new EmulatorServer(options.Config, options.Seed);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -90,11 +99,26 @@ public sealed class EmulatorServer : IAsyncDisposable
         lock (_adminGate)
         {
             _config = _startupConfig;
-            _store = Seeder.Build(_startupConfig, Now);
+            _world = Seeder.Build(_seed, _startupConfig, Now, _seedSource);
             Faults.Reseed(_startupConfig.Seed);
             RateLimiter.Reset();
             Stats.ClearLog();
             Stats.ClearCounters();
+        }
+    }
+
+    /// <summary>Replaces the whole state with a new seed (POST /__emulator/seed), then resets to it: later resets also
+    /// return to this seed. Throws <see cref="ConfigException"/> (nothing changed) when the seed is invalid.</summary>
+    public World ApplySeed(SeedDocument seed)
+    {
+        lock (_adminGate)
+        {
+            // Built once to validate before anything changes; Reset builds the state actually used.
+            _ = Seeder.Build(seed, _startupConfig, Now, "posted");
+            _seed = seed;
+            _seedSource = "posted";
+            Reset();
+            return _world;
         }
     }
 
@@ -112,21 +136,25 @@ public sealed class EmulatorServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Connection-details block printed after the port line.</summary>
-    public IEnumerable<string> Banner() =>
-    [
-        $"  region:          {Identity.Region}",
-        $"  project_id:      {Identity.ProjectId}",
-        $"  ak:              {Identity.AccessKey}",
-        $"  sk:              {Identity.SecretKey}",
-        $"  temp_ak:         {Identity.TempAccessKey}",
-        $"  temp_sk:         {Identity.TempSecretKey}",
-        $"  security_token:  {Identity.SecurityToken}",
-        $"  iam_domain:      {Identity.DomainName}",
-        $"  iam_user:        {Identity.UserName}",
-        $"  iam_password:    {Identity.Password}",
-        $"  info:            {BaseUrl}/__emulator/info",
-    ];
+    /// <summary>Connection-details block printed after the port line (the default project's details).</summary>
+    public IEnumerable<string> Banner()
+    {
+        var d = DefaultDetails.Of(_world);
+        return
+        [
+            $"  region:          {d.Region}",
+            $"  project_id:      {d.ProjectId}",
+            $"  ak:              {d.AccessKey?.Access ?? "(none)"}",
+            $"  sk:              {d.AccessKey?.Secret ?? "(none)"}",
+            $"  temp_ak:         {d.TempKey?.Access ?? "(none)"}",
+            $"  temp_sk:         {d.TempKey?.Secret ?? "(none)"}",
+            $"  security_token:  {d.TempKey?.SecurityToken ?? "(none)"}",
+            $"  iam_domain:      {d.DomainName}",
+            $"  iam_user:        {d.User?.Name ?? "(none)"}",
+            $"  iam_password:    {d.User?.Password ?? "(none)"}",
+            $"  info:            {BaseUrl}/__emulator/info",
+        ];
+    }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) =>
         _app?.WaitForShutdownAsync(cancellationToken) ?? Task.CompletedTask;

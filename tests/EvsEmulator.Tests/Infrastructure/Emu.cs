@@ -78,6 +78,26 @@ public sealed class Emu : IAsyncDisposable
 
     public string VolumeId(string name) => Info["volumeIds"]![name]!.GetValue<string>();
 
+    /// <summary>The info entry of the (first) project of the named domain.</summary>
+    public JsonNode ProjectOf(string domainName) =>
+        Info["projects"]!.AsArray().First(p => p!["domainName"]!.GetValue<string>() == domainName)!;
+
+    /// <summary>The seeded access key with this AK.</summary>
+    public JsonNode AccessKey(string access) =>
+        Info["accessKeys"]!.AsArray().First(k => k!["access"]!.GetValue<string>() == access)!;
+
+    /// <summary>AK/SK credentials of another project (X-Project-Id set to it).</summary>
+    public static Cred Signed(string ak, string sk, string projectId, string? securityToken = null) =>
+        new() { Ak = ak, Sk = sk, ProjectIdHeader = projectId, SecurityToken = securityToken };
+
+    /// <summary>The partner account's project id, AK and SK from the default seed.</summary>
+    public (string ProjectId, Cred Cred) Partner()
+    {
+        var pid = ProjectOf("evs-partner")["id"]!.GetValue<string>();
+        var key = AccessKey("EMULATORPARTNERAK001");
+        return (pid, Signed(key["access"]!.GetValue<string>(), key["secret"]!.GetValue<string>(), pid));
+    }
+
     public string SeedSnapshotId(string name) =>
         Info["snapshots"]!.AsArray().First(s => s!["name"]!.GetValue<string>() == name)!["id"]!.GetValue<string>();
 
@@ -157,11 +177,12 @@ public sealed class Emu : IAsyncDisposable
 
     public Task<Resp> PatchConfigAsync(string json) => AdminAsync(HttpMethod.Patch, "config", json);
 
-    public async Task<string> IssueTokenAsync(string? projectName = "cn-north-4")
+    public async Task<string> IssueTokenAsync(string? projectName = "cn-north-4", string user = "ops-user",
+        string password = "Emulator-Passw0rd!", string domain = "evs-demo")
     {
         var scope = projectName is null ? "" : $",\"scope\":{{\"project\":{{\"name\":\"{projectName}\"}}}}";
-        var body = "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"ops-user\"," +
-                   "\"password\":\"Emulator-Passw0rd!\",\"domain\":{\"name\":\"evs-demo\"}}}}" + scope + "}}";
+        var body = "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"" + user + "\"," +
+                   "\"password\":\"" + password + "\",\"domain\":{\"name\":\"" + domain + "\"}}}}" + scope + "}}";
         var r = await SendAsync(HttpMethod.Post, "/v3/auth/tokens", body, Cred.None);
         Assert.Equal(201, r.Code);
         return r.Header("X-Subject-Token")!;

@@ -36,7 +36,9 @@ public static class AdminRoutes
                 ("DELETE", ["requests"]) => Cleared(server.Stats.ClearLog()),
                 ("GET", ["stats"]) => Json(200, server.Stats.WriteStats),
                 ("DELETE", ["stats"]) => ClearStats(server),
-                ("GET", ["volumes"]) => ListVolumes(server),
+                ("GET", ["seed"]) => Json(200, w => server.Seed.Source.WriteTo(w)),
+                ("POST", ["seed"]) => PostSeed(server, body),
+                ("GET", ["volumes"]) => ListVolumes(server, query),
                 ("POST", ["volumes"]) => AddVolumes(server, RequireObject(body ?? new JsonObject())),
                 ("PATCH", ["volumes", var id]) => PatchVolume(server, id, RequireObject(body)),
                 ("GET", ["snapshots"]) => ListSnapshots(server, query),
@@ -87,42 +89,32 @@ public static class AdminRoutes
         : int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
         : throw new AdminException(400, $"{name} must be a non-negative integer");
 
+    /// <summary>The version of the control plane (info, config, seed and admin calls); README "Changes".</summary>
+    public const string ControlPlaneVersion = "1.1";
+
     private static ApiResult Info(EmulatorServer server)
     {
-        var store = server.Store;
+        var world = server.World;
+        var d = DefaultDetails.Of(world);
+        var store = world.DefaultProject.Store;
+        var now = server.Now;
+        var baseUrl = server.BaseUrl;
+        // Each project's store is read under its own lock, one after the other.
+        var projects = world.Projects.Select(p =>
+        {
+            lock (p.Store.Gate)
+            {
+                p.Store.Advance(now);
+                return Jsonw.Bytes(w => WriteInfoProject(w, world, p, baseUrl, now));
+            }
+        }).ToList();
+        byte[] defaultPart;
         lock (store.Gate)
         {
-            store.Advance(server.Now);
-            return Json(200, w =>
+            store.Advance(now);
+            defaultPart = Jsonw.Bytes(w =>
             {
-                var baseUrl = server.BaseUrl;
                 w.WriteStartObject();
-                w.WriteString("endpoint", baseUrl);
-                w.WriteString("evsEndpoint", baseUrl);
-                w.WriteString("iamEndpoint", baseUrl);
-                w.WriteString("region", Identity.Region);
-                w.WriteString("projectId", Identity.ProjectId);
-                w.WriteString("projectName", Identity.ProjectName);
-                w.WriteString("domainId", Identity.DomainId);
-                w.WriteString("domainName", Identity.DomainName);
-                w.WriteString("userId", Identity.UserId);
-                w.WriteString("userName", Identity.UserName);
-                w.WriteString("password", Identity.Password);
-                w.WriteString("accessKey", Identity.AccessKey);
-                w.WriteString("secretKey", Identity.SecretKey);
-                w.WriteString("tempAccessKey", Identity.TempAccessKey);
-                w.WriteString("tempSecretKey", Identity.TempSecretKey);
-                w.WriteString("securityToken", Identity.SecurityToken);
-                w.WriteNumber("seed", server.Config.Seed);
-                w.WriteStartArray("availabilityZones");
-                foreach (var az in Identity.AvailabilityZones) w.WriteStringValue(az);
-                w.WriteEndArray();
-                w.WriteStartObject("endpoints");
-                w.WriteString("iamTokens", baseUrl + "/v3/auth/tokens");
-                w.WriteString("iamProjects", baseUrl + "/v3/projects");
-                w.WriteString("evs", $"{baseUrl}/v2/{Identity.ProjectId}");
-                w.WriteString("admin", baseUrl + "/__emulator");
-                w.WriteEndObject();
                 w.WriteStartObject("volumeIds");
                 foreach (var id in store.SeedVolumeIds)
                     if (store.FindVolume(id) is { } v) w.WriteString(v.Name, v.Id);
@@ -134,11 +126,220 @@ public static class AdminRoutes
                 w.WriteNumber("generatedVolumes", store.VolumeList.Count - store.SeedVolumeIds.Count);
                 w.WriteStartArray("snapshots");
                 foreach (var id in store.SeedSnapshotIds)
-                    if (store.FindSnapshot(id) is { } s) WriteAdminSnapshot(w, s, server.Now);
+                    if (store.FindSnapshot(id) is { } s) WriteAdminSnapshot(w, s, now);
                 w.WriteEndArray();
                 w.WriteEndObject();
             });
         }
+
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("endpoint", baseUrl);
+            w.WriteString("evsEndpoint", baseUrl);
+            w.WriteString("iamEndpoint", baseUrl);
+            w.WriteString("region", d.Region);
+            w.WriteString("projectId", d.ProjectId);
+            w.WriteString("projectName", d.ProjectName);
+            w.WriteString("domainId", d.DomainId);
+            w.WriteString("domainName", d.DomainName);
+            w.StringOrNull("userId", d.User?.Id);
+            w.StringOrNull("userName", d.User?.Name);
+            w.StringOrNull("password", d.User?.Password);
+            w.StringOrNull("accessKey", d.AccessKey?.Access);
+            w.StringOrNull("secretKey", d.AccessKey?.Secret);
+            w.StringOrNull("tempAccessKey", d.TempKey?.Access);
+            w.StringOrNull("tempSecretKey", d.TempKey?.Secret);
+            w.StringOrNull("securityToken", d.TempKey?.SecurityToken);
+            w.WriteNumber("seed", server.Config.Seed);
+            w.WriteStartArray("availabilityZones");
+            foreach (var az in world.AvailabilityZones) w.WriteStringValue(az);
+            w.WriteEndArray();
+            w.WriteStartObject("endpoints");
+            w.WriteString("iamTokens", baseUrl + "/v3/auth/tokens");
+            w.WriteString("iamProjects", baseUrl + "/v3/projects");
+            w.WriteString("evs", $"{baseUrl}/v2/{d.ProjectId}");
+            w.WriteString("admin", baseUrl + "/__emulator");
+            w.WriteEndObject();
+            using (var part = JsonDocument.Parse(defaultPart))
+                foreach (var p in part.RootElement.EnumerateObject()) p.WriteTo(w);
+
+            // 1.1
+            w.WriteString("controlPlaneVersion", ControlPlaneVersion);
+            w.WriteNumber("seedFormatVersion", SeedDocument.FormatVersion);
+            w.WriteString("seedSource", world.SeedSource);
+            w.WriteStartArray("domains");
+            foreach (var dom in world.Domains)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", dom.Id);
+                w.WriteString("name", dom.Name);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("users");
+            foreach (var u in world.Users)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", u.Id);
+                w.WriteString("name", u.Name);
+                w.WriteString("password", u.Password);
+                w.WriteString("domainId", u.DomainId);
+                w.WriteString("domainName", world.DomainName(u.DomainId));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("accessKeys");
+            foreach (var c in world.SeedCredentials)
+            {
+                w.WriteStartObject();
+                w.WriteString("access", c.Access);
+                w.WriteString("secret", c.Secret);
+                w.StringOrNull("securityToken", c.SecurityToken);
+                w.WriteString("domainId", c.DomainId);
+                w.WriteString("domainName", world.DomainName(c.DomainId));
+                w.StringOrNull("userName", c.UserName);
+                w.WriteString("source", c.Source);
+                if (c.ExpiresAt is { } e) w.WriteString("expiresAt", Jsonw.IamTime(e));
+                else w.WriteNull("expiresAt");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("projects");
+            foreach (var p in projects) w.WriteRawValue(p);
+            w.WriteEndArray();
+            w.WriteStartArray("servers");
+            foreach (var p in world.Projects)
+                lock (p.Store.Gate)
+                    foreach (var sv in p.Store.Servers) WriteServer(w, sv);
+            w.WriteEndArray();
+            w.WriteStartArray("agencies");
+            foreach (var a in world.Agencies)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", a.Id);
+                w.WriteString("name", a.Name);
+                w.WriteString("domainId", a.DomainId);
+                w.WriteString("domainName", world.DomainName(a.DomainId));
+                w.StringOrNull("trustedDomainId", a.TrustedDomainId);
+                w.StringOrNull("trustedDomainName", a.TrustedDomainId is null ? null : world.DomainName(a.TrustedDomainId));
+                w.StringOrNull("trustedService", a.TrustedService);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("identityProviders");
+            foreach (var idp in world.IdentityProviders)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", idp.Id);
+                w.WriteString("protocol", idp.Protocol);
+                w.WriteString("domainId", idp.DomainId);
+                w.WriteString("domainName", world.DomainName(idp.DomainId));
+                w.WriteStartArray("idTokens");
+                foreach (var t in idp.IdTokens)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("idToken", t.IdToken);
+                    w.WriteString("userId", t.UserId);
+                    w.WriteString("userName", t.UserName);
+                    w.WriteStartArray("groups");
+                    foreach (var g in t.Groups)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("id", g.Id);
+                        w.WriteString("name", g.Name);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteInfoProject(Utf8JsonWriter w, World world, Project p, string baseUrl, DateTime now)
+    {
+        var store = p.Store;
+        w.WriteStartObject();
+        w.WriteString("id", p.Id);
+        w.WriteString("name", p.Name);
+        w.WriteString("domainId", p.DomainId);
+        w.WriteString("domainName", world.DomainName(p.DomainId));
+        w.WriteString("region", world.Region);
+        w.WriteString("evs", $"{baseUrl}/v2/{p.Id}");
+        w.WriteStartObject("volumeIds");
+        foreach (var id in store.SeedVolumeIds)
+            if (store.FindVolume(id) is { } v) w.WriteString(v.Name, v.Id);
+        w.WriteEndObject();
+        w.WriteStartArray("volumes");
+        foreach (var id in store.SeedVolumeIds)
+            if (store.FindVolume(id) is { } v) WriteAdminVolume(w, v);
+        w.WriteEndArray();
+        w.WriteStartArray("snapshots");
+        foreach (var id in store.SeedSnapshotIds)
+            if (store.FindSnapshot(id) is { } s) WriteAdminSnapshot(w, s, now);
+        w.WriteEndArray();
+        w.WriteStartArray("servers");
+        foreach (var sv in store.Servers) WriteServer(w, sv);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteServer(Utf8JsonWriter w, Server s)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", s.Id);
+        w.WriteString("name", s.Name);
+        w.WriteString("availabilityZone", s.AvailabilityZone);
+        w.WriteString("projectId", s.ProjectId);
+        w.WriteEndObject();
+    }
+
+    private static ApiResult PostSeed(EmulatorServer server, JsonNode? body)
+    {
+        SeedDocument doc;
+        try { doc = SeedDocument.Parse(body); }
+        catch (ConfigException e) { throw new AdminException(400, "seed: " + e.Message); }
+        World world;
+        try { world = server.ApplySeed(doc); }
+        catch (ConfigException e) { throw new AdminException(400, "seed: " + e.Message); }
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("reset", true);
+            w.WriteNumber("seedFormatVersion", SeedDocument.FormatVersion);
+            w.WriteNumber("domains", world.Domains.Count);
+            w.WriteNumber("projects", world.Projects.Count);
+            w.WriteNumber("volumes", world.Projects.Sum(p => p.Store.VolumeList.Count));
+            w.WriteNumber("snapshots", world.Projects.Sum(p => p.Store.SnapshotCount));
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>The project named by a projectId query parameter or body field; the default project without one.</summary>
+    private static Store ProjectStore(EmulatorServer server, string? projectId) =>
+        projectId is null ? server.Store
+        : server.World.FindProject(projectId)?.Store ?? throw new AdminException(404, $"no project {projectId}");
+
+    /// <summary>The project whose store holds the volume (ids are unique across projects).</summary>
+    private static Store StoreOfVolume(EmulatorServer server, string id)
+    {
+        foreach (var p in server.World.Projects)
+            lock (p.Store.Gate)
+                if (p.Store.FindVolume(id) is not null) return p.Store;
+        throw new AdminException(404, $"no volume {id}");
+    }
+
+    private static Store StoreOfSnapshot(EmulatorServer server, string id)
+    {
+        foreach (var p in server.World.Projects)
+            lock (p.Store.Gate)
+                if (p.Store.FindSnapshot(id) is not null) return p.Store;
+        throw new AdminException(404, $"no snapshot {id}");
     }
 
     private static ApiResult Reset(EmulatorServer server)
@@ -165,9 +366,9 @@ public static class AdminRoutes
         return Cleared(0);
     }
 
-    private static ApiResult ListVolumes(EmulatorServer server)
+    private static ApiResult ListVolumes(EmulatorServer server, QueryParams query)
     {
-        var store = server.Store;
+        var store = ProjectStore(server, query.Get("projectId"));
         lock (store.Gate)
         {
             store.Advance(server.Now);
@@ -190,9 +391,9 @@ public static class AdminRoutes
         var prefix = GetString(body, "namePrefix") ?? "vol-";
         int? size = body.ContainsKey("sizeGb") ? GetInt(body, "sizeGb", 10, 1, 32768) : null;
         var az = GetString(body, "availabilityZone");
-        CheckKeys(body, "count", "status", "namePrefix", "sizeGb", "availabilityZone");
+        CheckKeys(body, "count", "status", "namePrefix", "sizeGb", "availabilityZone", "projectId");
 
-        var store = server.Store;
+        var store = ProjectStore(server, GetString(body, "projectId"));
         List<Volume> created;
         lock (store.Gate) created = Seeder.AddGeneratedVolumes(store, count, status, prefix, size, az, server.Now);
         return Json(201, w =>
@@ -229,7 +430,7 @@ public static class AdminRoutes
             rollbackFails = OkOrError(behavior, "rollback");
         }
 
-        var store = server.Store;
+        var store = StoreOfVolume(server, id);
         lock (store.Gate)
         {
             var now = server.Now;
@@ -241,8 +442,7 @@ public static class AdminRoutes
                 v.UpdatedAt = now;
                 // Keep attachments consistent with the forced status.
                 if (status == VolumeStatus.Available) v.Attachments.Clear();
-                if (status == VolumeStatus.InUse && v.Attachments.Count == 0)
-                    Seeder.Attach(store, v, store.Ids.NextUuid(), "/dev/sdb", now);
+                if (status == VolumeStatus.InUse && v.Attachments.Count == 0) Seeder.AttachToNewServer(store, v, now);
             }
             if (name is not null) v.Name = name;
             if (createFails is { } c) v.Behavior.SnapshotCreateFails = c;
@@ -256,7 +456,7 @@ public static class AdminRoutes
     {
         var volumeId = query.Get("volumeId");
         var status = query.Get("status");
-        var store = server.Store;
+        var store = ProjectStore(server, query.Get("projectId"));
         lock (store.Gate)
         {
             var now = server.Now;
@@ -279,13 +479,14 @@ public static class AdminRoutes
     /// (no lifecycle); without volumeId the snapshots are spread round-robin over all disks.</summary>
     private static ApiResult AddSnapshots(EmulatorServer server, JsonObject body)
     {
-        CheckKeys(body, "count", "volumeId", "status", "namePrefix");
+        CheckKeys(body, "count", "volumeId", "status", "namePrefix", "projectId");
         var count = GetInt(body, "count", 1, 1, 1_000_000);
         var volumeId = GetString(body, "volumeId");
         var status = GetEnum(body, "status", SnapshotStatus.Available, SnapshotStatus.All);
         var prefix = GetString(body, "namePrefix") ?? "bulk-";
 
-        var store = server.Store;
+        var projectId = GetString(body, "projectId");
+        var store = projectId is null && volumeId is not null ? StoreOfVolumeOr404(server, volumeId) : ProjectStore(server, projectId);
         var ids = new List<string>(count);
         lock (store.Gate)
         {
@@ -347,7 +548,7 @@ public static class AdminRoutes
                 : throw new AdminException(400, "metadata values must be strings"));
         }
 
-        var store = server.Store;
+        var store = StoreOfSnapshot(server, id);
         lock (store.Gate)
         {
             var now = server.Now;
@@ -366,6 +567,13 @@ public static class AdminRoutes
             if (createdAt is not null) store.SetCreatedAt(s, createdAt.Value);
             return Json(200, w => WriteAdminSnapshot(w, s, now));
         }
+    }
+
+    /// <summary>The store of a volume given without a projectId (bulk snapshots): any project's, else 404 as in 1.0.</summary>
+    private static Store StoreOfVolumeOr404(EmulatorServer server, string volumeId)
+    {
+        try { return StoreOfVolume(server, volumeId); }
+        catch (AdminException) { return server.Store; }
     }
 
     private static void WriteAdminVolume(Utf8JsonWriter w, Volume v)

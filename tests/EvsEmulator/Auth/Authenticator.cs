@@ -18,6 +18,18 @@ public sealed class AuthOutcome
     public string? TokenProjectId { get; init; }
     /// <summary>For AK/SK: the X-Project-Id header, if sent.</summary>
     public string? HeaderProjectId { get; init; }
+    /// <summary>The domain (account) the credential acts in.</summary>
+    public string? DomainId { get; init; }
+    /// <summary>The AK, or the token's user id: the key of the per-credential rate limits.</summary>
+    public string? CredentialKey { get; init; }
+    /// <summary>See <see cref="CredentialSources"/> (AK/SK) and <see cref="TokenSources"/> (tokens).</summary>
+    public string? Source { get; init; }
+    public string? UserId { get; init; }
+    public string? UserName { get; init; }
+    public TokenInfo? Token { get; init; }
+    public Credential? Credential { get; init; }
+
+    public bool Ok => Error is null;
 }
 
 /// <summary>Verifies X-Auth-Token or an SDK-HMAC-SHA256 signature exactly as §6.2 / §5.3 describe.
@@ -28,53 +40,74 @@ public static class Authenticator
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
     public static AuthOutcome Authenticate(HttpRequest request, string rawPath, string rawQuery, byte[] body, DateTime now,
-        Store store, string requestId)
+        World world, string requestId)
     {
         // Gap (§10): precedence between an SDK-HMAC-SHA256 Authorization header and X-Auth-Token is undocumented;
         // the signature wins when both are present.
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith(AkSkSignature.Algorithm, StringComparison.Ordinal))
-            return VerifyAkSk(request, authorization, rawPath, rawQuery, body, now, requestId);
+            return VerifyAkSk(request, authorization, rawPath, rawQuery, body, now, world, requestId);
 
         var token = request.Headers["X-Auth-Token"].ToString();
-        if (token.Length > 0) return VerifyToken(token, now, store, requestId);
+        if (token.Length > 0) return VerifyToken(token, now, world, requestId);
 
         return Fail("none", "x-auth-token not found", requestId);
     }
 
-    private static AuthOutcome VerifyToken(string token, DateTime now, Store store, string requestId)
+    /// <summary>The credential a request names, without verifying it (the per-credential rate limits run before
+    /// authentication, as the fault draw does): the AK of an SDK-HMAC-SHA256 header if the AK exists, else the user of a
+    /// known X-Auth-Token; null when the request names no known credential.</summary>
+    public static (string Key, string Source)? Identify(HttpRequest request, World world)
     {
-        TokenInfo? info;
-        lock (store.Gate) info = store.Tokens.GetValueOrDefault(token);
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith(AkSkSignature.Algorithm, StringComparison.Ordinal))
+            return AkSkSignature.TryParseAuthorization(authorization, out var auth) && world.FindCredential(auth!.Access) is { } c
+                ? (c.Access, c.Source)
+                : null;
+        var token = request.Headers["X-Auth-Token"].ToString();
+        return token.Length > 0 && world.FindToken(token) is { } t ? (t.UserId, t.Source) : null;
+    }
+
+    /// <summary>Checks a token value (from X-Auth-Token, or a request body for IAM calls that carry one).</summary>
+    public static AuthOutcome VerifyToken(string token, DateTime now, World world, string requestId)
+    {
+        var info = world.FindToken(token);
         if (info is null) return Fail("token", "decrypt token fail", requestId);
         if (now >= info.ExpiresAt)
             return Fail("token", "token expires, expires_at: " + Jsonw.IamTime(info.ExpiresAt), requestId);
-        return new AuthOutcome { Kind = "token", TokenProjectId = info.ProjectId };
+        return new AuthOutcome
+        {
+            Kind = "token",
+            TokenProjectId = info.ProjectId,
+            DomainId = info.DomainId,
+            CredentialKey = info.UserId,
+            Source = info.Source,
+            UserId = info.UserId,
+            UserName = info.UserName,
+            Token = info,
+        };
     }
 
     private static AuthOutcome VerifyAkSk(HttpRequest request, string authorization, string rawPath, string rawQuery,
-        byte[] body, DateTime now, string requestId)
+        byte[] body, DateTime now, World world, string requestId)
     {
         if (!AkSkSignature.TryParseAuthorization(authorization, out var auth))
             return Fail("aksk", "verify aksk signature fail", requestId);
 
-        var (kind, secret) = auth!.Access switch
-        {
-            Identity.AccessKey => ("aksk", Identity.SecretKey),
-            Identity.TempAccessKey => ("aksk-temp", Identity.TempSecretKey),
-            _ => ("aksk", (string?)null),
-        };
-        if (secret is null) return Fail(kind, $"ak {auth.Access} not exist", requestId);
+        var credential = world.FindCredential(auth!.Access);
+        if (credential is null) return Fail("aksk", $"ak {auth.Access} not exist", requestId);
+        var kind = credential.IsTemporary ? "aksk-temp" : "aksk";
+        var secret = credential.Secret;
 
         var sdkDate = request.Headers["X-Sdk-Date"].ToString();
         if (!auth.SignedHeaders.Contains("x-sdk-date")
             || !DateTime.TryParseExact(sdkDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var signedAt))
-            return Fail(kind, "verify aksk signature fail", requestId);
+            return Fail(kind, "verify aksk signature fail", requestId, credential);
 
         if ((signedAt - now).Duration() > MaxSkew)
             return Fail(kind, $"calc aksk signature fail:signature expired, signature time:{sdkDate},server time:{Jsonw.SdkDate(now)}",
-                requestId);
+                requestId, credential);
 
         if (kind == "aksk-temp")
         {
@@ -83,10 +116,10 @@ public static class Authenticator
             // resolves temporary AKs through the token, so without one the AK is unknown: use the documented
             // "Get secretKey failed" form. A wrong or unsigned token is a plain signature failure.
             if (securityToken.Length == 0)
-                return Fail(kind, $"Get secretKey failed,ak:{auth.Access},err:ak not exist", requestId);
+                return Fail(kind, $"Get secretKey failed,ak:{auth.Access},err:ak not exist", requestId, credential);
             if (!auth.SignedHeaders.Contains("x-security-token")
-                || !AkSkSignature.FixedTimeEquals(Identity.SecurityToken, securityToken))
-                return Fail(kind, "verify aksk signature fail", requestId);
+                || !AkSkSignature.FixedTimeEquals(credential.SecurityToken!, securityToken))
+                return Fail(kind, "verify aksk signature fail", requestId, credential);
         }
 
         var payloadHash = string.Equals(request.Headers["X-Sdk-Content-Sha256"].ToString(), AkSkSignature.UnsignedPayload,
@@ -118,7 +151,17 @@ public static class Authenticator
                 byteOrder ??= canonical;
                 var expected = AkSkSignature.Sign(secret, AkSkSignature.StringToSign(sdkDate, canonical));
                 if (AkSkSignature.FixedTimeEquals(expected, auth.Signature))
-                    return new AuthOutcome { Kind = kind, HeaderProjectId = NullIfEmpty(request.Headers["X-Project-Id"].ToString()) };
+                    return new AuthOutcome
+                    {
+                        Kind = kind,
+                        HeaderProjectId = NullIfEmpty(request.Headers["X-Project-Id"].ToString()),
+                        DomainId = credential.DomainId,
+                        CredentialKey = credential.Access,
+                        Source = credential.Source,
+                        UserId = credential.UserId,
+                        UserName = credential.UserName,
+                        Credential = credential,
+                    };
             }
             if (!auth.SignedHeaders.Contains("host")) break;
         }
@@ -127,6 +170,8 @@ public static class Authenticator
         return new AuthOutcome
         {
             Kind = failed.Kind,
+            CredentialKey = credential.Access,
+            Source = credential.Source,
             Error = failed.Error,
             AuthError = failed.AuthError,
             CanonicalRequest = Redact(firstCanonical!),
@@ -153,10 +198,13 @@ public static class Authenticator
             : line.StartsWith("x-auth-token:", StringComparison.Ordinal) ? "x-auth-token:***"
             : line));
 
-    private static AuthOutcome Fail(string kind, string message, string requestId) => new()
+    private static AuthOutcome Fail(string kind, string message, string requestId, Credential? credential = null) => new()
     {
         Kind = kind,
         AuthError = message,
         Error = ApiResult.GatewayError(401, "APIGW.0301", Prefix + message, requestId),
+        CredentialKey = credential?.Access,
+        Source = credential?.Source,
+        DomainId = credential?.DomainId,
     };
 }

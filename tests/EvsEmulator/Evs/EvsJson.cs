@@ -7,7 +7,7 @@ namespace EvsEmulator.Evs;
 /// <summary>Wire format of snapshots and disks, field names exactly as §2.1 / §3.3.</summary>
 public static class EvsJson
 {
-    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s, DateTime now, bool listForm)
+    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s, DateTime now, bool listForm, string projectId)
     {
         w.WriteStartObject();
         w.WriteString("id", s.Id);
@@ -19,24 +19,24 @@ public static class EvsJson
         w.TimeOrNull("updated_at", s.UpdatedAt);
         w.WriteString("volume_id", s.VolumeId);
         w.StringMap("metadata", s.Metadata);
-        w.WriteString("os-extended-snapshot-attributes:project_id", Identity.ProjectId);
+        w.WriteString("os-extended-snapshot-attributes:project_id", projectId);
         w.WriteString("os-extended-snapshot-attributes:progress", s.Progress(now));
         // service_type is part of the list model only (GO SnapshotList).
         if (listForm) w.WriteString("service_type", "EVS");
         w.WriteEndObject();
     }
 
-    public static void WriteVolume(Utf8JsonWriter w, Volume v, string baseUrl)
+    public static void WriteVolume(Utf8JsonWriter w, Volume v, string baseUrl, Store store)
     {
         w.WriteStartObject();
         w.WriteString("id", v.Id);
         w.WriteStartArray("links");
         w.WriteStartObject();
-        w.WriteString("href", $"{baseUrl}/v2/{Identity.ProjectId}/volumes/{v.Id}");
+        w.WriteString("href", $"{baseUrl}/v2/{store.ProjectId}/volumes/{v.Id}");
         w.WriteString("rel", "self");
         w.WriteEndObject();
         w.WriteStartObject();
-        w.WriteString("href", $"{baseUrl}/{Identity.ProjectId}/volumes/{v.Id}");
+        w.WriteString("href", $"{baseUrl}/{store.ProjectId}/volumes/{v.Id}");
         w.WriteString("rel", "bookmark");
         w.WriteEndObject();
         w.WriteEndArray();
@@ -63,14 +63,8 @@ public static class EvsJson
         w.StringOrNull("description", v.Description);
         w.WriteString("created_at", Jsonw.EvsTime(v.CreatedAt));
         w.TimeOrNull("updated_at", v.UpdatedAt);
-        w.WriteString("os-vol-tenant-attr:tenant_id", Identity.ProjectId);
-        w.WriteStartObject("volume_image_metadata");
-        if (v.Bootable)
-        {
-            w.WriteString("image_name", "EulerOS_2.5_64bit");
-            w.WriteString("__os_type", "Linux");
-        }
-        w.WriteEndObject();
+        w.WriteString("os-vol-tenant-attr:tenant_id", store.ProjectId);
+        w.StringMap("volume_image_metadata", v.ImageMetadata);
         w.WriteString("volume_type", v.VolumeType);
         w.WriteNumber("size", v.Size);
         w.WriteNull("consistencygroup_id");
@@ -82,7 +76,7 @@ public static class EvsJson
         w.WriteNull("os-vol-mig-status-attr:migstat");
         w.WriteNull("os-vol-mig-status-attr:name_id");
         w.WriteString("shareable", v.Multiattach ? "true" : "false");
-        w.WriteString("user_id", Identity.UserId);
+        w.WriteString("user_id", store.OwnerUserId);
         w.WriteString("service_type", "EVS");
         w.WriteBoolean("multiattach", v.Multiattach);
         w.WriteNull("dedicated_storage_id");

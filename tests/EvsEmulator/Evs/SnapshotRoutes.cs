@@ -80,7 +80,7 @@ public static class SnapshotRoutes
             store.StartPhase(snapshot, Phase.Creating, call.Now, call.Config.CreateSeconds, volume.Behavior.SnapshotCreateFails);
             store.AddSnapshot(snapshot);
             call.Stats.SnapshotCreated();
-            return Wrapped(202, snapshot, call.Now);
+            return Wrapped(202, snapshot, call.Now, store.ProjectId);
         }
     }
 
@@ -155,7 +155,7 @@ public static class SnapshotRoutes
                 w.WriteStartObject();
                 w.WriteNumber("count", count);
                 w.WriteStartArray("snapshots");
-                foreach (var s in page) EvsJson.WriteSnapshot(w, s, call.Now, listForm: true);
+                foreach (var s in page) EvsJson.WriteSnapshot(w, s, call.Now, listForm: true, store.ProjectId);
                 w.WriteEndArray();
                 // Emitted whenever the page was cut short, whether the limit came from the client or the page cap.
                 if (more && page.Count > 0)
@@ -175,7 +175,7 @@ public static class SnapshotRoutes
         {
             store.Advance(call.Now);
             var s = store.FindSnapshot(id) ?? throw Validation.NotFound();
-            return Wrapped(200, s, call.Now);
+            return Wrapped(200, s, call.Now, store.ProjectId);
         }
     }
 
@@ -205,7 +205,7 @@ public static class SnapshotRoutes
             if (name.Present) s.Name = name.Value;
             if (description.Present) s.Description = description.Value;
             s.UpdatedAt = call.Now;
-            return Wrapped(200, s, call.Now);
+            return Wrapped(200, s, call.Now, store.ProjectId);
         }
     }
 
@@ -292,12 +292,12 @@ public static class SnapshotRoutes
         }
     }
 
-    private static ApiResult Wrapped(int status, Snapshot s, DateTime now) =>
+    private static ApiResult Wrapped(int status, Snapshot s, DateTime now, string projectId) =>
         ApiResult.Json(status, w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("snapshot");
-            EvsJson.WriteSnapshot(w, s, now, listForm: false);
+            EvsJson.WriteSnapshot(w, s, now, listForm: false, projectId);
             w.WriteEndObject();
         });
 

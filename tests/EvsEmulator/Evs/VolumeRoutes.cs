@@ -30,7 +30,7 @@ public static class VolumeRoutes
             {
                 w.WriteStartObject();
                 w.WritePropertyName("volume");
-                EvsJson.WriteVolume(w, v, call.BaseUrl);
+                EvsJson.WriteVolume(w, v, call.BaseUrl, store);
                 w.WriteEndObject();
             });
         }
@@ -125,7 +125,7 @@ public static class VolumeRoutes
                 w.WriteStartObject();
                 w.WriteNumber("count", count);
                 w.WriteStartArray("volumes");
-                foreach (var v in page) EvsJson.WriteVolume(w, v, call.BaseUrl);
+                foreach (var v in page) EvsJson.WriteVolume(w, v, call.BaseUrl, store);
                 w.WriteEndArray();
                 if (more && page.Count > 0)
                     EvsJson.WriteNextLink(w, "volumes_links", call.BaseUrl, $"/v2/{call["project_id"]}/cloudvolumes/detail", q,

@@ -1,3 +1,4 @@
+using EvsEmulator.Auth;
 using EvsEmulator.State;
 using Microsoft.AspNetCore.Http;
 
@@ -16,7 +17,14 @@ public sealed class ApiCall
     /// <summary>"http://host:port" as the client addressed us, for links.</summary>
     public required string BaseUrl { get; init; }
     public required RuntimeConfig Config { get; init; }
+    /// <summary>The project's disks and snapshots (EVS calls), else the default project's.</summary>
     public required Store Store { get; init; }
+    public required World World { get; init; }
+    /// <summary>The outcome of authentication for authenticated routes (null for public ones).</summary>
+    public AuthOutcome? Auth { get; init; }
+    /// <summary>Authenticates the request on demand (public IAM routes whose auth depends on the body) and records the
+    /// outcome in the request log.</summary>
+    public required Func<AuthOutcome> Authenticate { get; init; }
     public required RequestStats Stats { get; init; }
     /// <summary>The emulator clock (machine UTC + clockSkewSeconds) at the time the request was processed.</summary>
     public required DateTime Now { get; init; }

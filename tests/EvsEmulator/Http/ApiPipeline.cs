@@ -24,7 +24,8 @@ public sealed class ApiPipeline(EmulatorServer server)
         var segments = RawTarget.Segments(rawPath);
         var method = ctx.Request.Method;
         var route = server.Router.Match(method, segments, out var routeValues);
-        var iam = route?.Kind is RouteKind.Public or RouteKind.Iam || rawPath.StartsWith("/v3/", StringComparison.Ordinal);
+        var iam = route?.Kind is RouteKind.Public or RouteKind.Iam || rawPath.StartsWith("/v3/", StringComparison.Ordinal)
+                  || rawPath.StartsWith("/v3.0/", StringComparison.Ordinal);
         var entry = new RequestLogEntry
         {
             Time = server.Now,
@@ -161,28 +162,44 @@ public sealed class ApiPipeline(EmulatorServer server)
         if (route is null) return ApiResult.GatewayError(404, "APIGW.0101", UnknownApiMessage, requestId);
 
         var now = server.Now;
-        var store = server.Store;
+        var world = server.World;
+        var store = world.DefaultProject.Store;
         var config = server.Config;
+        AuthOutcome? auth = null;
+
+        AuthOutcome Authenticate()
+        {
+            var outcome = Authenticator.Authenticate(ctx.Request, rawPath, rawQuery, body, now, world, requestId);
+            entry.Auth = outcome.Kind;
+            entry.AuthError = outcome.AuthError;
+            entry.CanonicalRequest = outcome.CanonicalRequest;
+            if (outcome.CredentialKey is not null) entry.Credential = outcome.CredentialKey;
+            if (outcome.Source is not null) entry.CredentialSource = outcome.Source;
+            if (outcome.DomainId is not null) entry.Domain = world.DomainName(outcome.DomainId);
+            return outcome;
+        }
+
         if (route.Kind != RouteKind.Public)
         {
-            var auth = Authenticator.Authenticate(ctx.Request, rawPath, rawQuery, body, now, store, requestId);
-            entry.Auth = auth.Kind;
-            entry.AuthError = auth.AuthError;
-            entry.CanonicalRequest = auth.CanonicalRequest;
+            auth = Authenticate();
             if (auth.Error is not null) return auth.Error;
 
             if (route.Kind == RouteKind.Evs)
             {
                 var projectId = routeValues["project_id"];
+                var project = world.FindProject(projectId);
                 if (auth.Kind == "token")
                 {
                     if (auth.TokenProjectId != projectId)
                         return ApiResult.EvsError(400, "Common.0018", "Invalid token in the header");
                 }
                 // Gap (§10): the error for an AK/SK call to another project (path or X-Project-Id) is undocumented;
-                // the EVS code for a bad tenant id is used.
-                else if (projectId != Identity.ProjectId || (auth.HeaderProjectId is { } h && h != projectId))
+                // the EVS code for a bad tenant id is used. A credential may use only its own domain's projects.
+                else if (project is null || project.DomainId != auth.DomainId || (auth.HeaderProjectId is { } h && h != projectId))
                     return ApiResult.EvsError(400, "EVS.0001", "invalid tenant id!");
+                // A token scoped to a project that was replaced by a new seed no longer matches anything.
+                if (project is null) return ApiResult.EvsError(400, "EVS.0001", "invalid tenant id!");
+                store = project.Store;
             }
         }
         else entry.Auth = "none";
@@ -199,6 +216,9 @@ public sealed class ApiPipeline(EmulatorServer server)
             BaseUrl = "http://" + ctx.Request.Host.Value,
             Config = config,
             Store = store,
+            World = world,
+            Auth = auth,
+            Authenticate = Authenticate,
             Stats = server.Stats,
             Now = now,
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvsEmulator.State;
 
 namespace EvsEmulator.Http;
 
@@ -26,6 +27,13 @@ public sealed class RequestLogEntry
     public string? CanonicalRequest { get; set; }
     public bool ClientAborted { get; set; }
     public bool RateLimited { get; set; }
+    /// <summary>The AK, or the token's user id, the request was made with (null when it named none).</summary>
+    public string? Credential { get; set; }
+    /// <summary>Where that credential came from (permanent, temporary, metadata, agency, federation, token for AKs;
+    /// password or federation for tokens).</summary>
+    public string? CredentialSource { get; set; }
+    /// <summary>Name of the domain (account) the credential acts in.</summary>
+    public string? Domain { get; set; }
     public double DurationMs { get; set; }
 
     public void Write(Utf8JsonWriter w)
@@ -47,6 +55,9 @@ public sealed class RequestLogEntry
         if (CanonicalRequest is not null) w.WriteString("canonicalRequest", CanonicalRequest);
         w.WriteBoolean("clientAborted", ClientAborted);
         w.WriteBoolean("rateLimited", RateLimited);
+        w.StringOrNull("credential", Credential);
+        w.StringOrNull("credentialSource", CredentialSource);
+        w.StringOrNull("domain", Domain);
         w.WriteNumber("durationMs", Math.Round(DurationMs, 3));
         w.WriteEndObject();
     }
@@ -69,6 +80,23 @@ public sealed class RequestStats
     private readonly Dictionary<string, long> _byRoute = new(StringComparer.Ordinal);
     private readonly Dictionary<int, long> _byStatus = new();
     private readonly Dictionary<string, long> _faults = FaultConfig.Kinds.ToDictionary(k => k, _ => 0L);
+    private readonly Dictionary<string, long> _tokensIssued = NewTokenCounters();
+    private readonly Dictionary<string, long> _credentialsIssued = NewCredentialCounters();
+
+    private static Dictionary<string, long> NewTokenCounters() =>
+        new() { [TokenSources.Password] = 0, [TokenSources.Federation] = 0 };
+
+    private static Dictionary<string, long> NewCredentialCounters() => CredentialSources.Issued.ToDictionary(k => k, _ => 0L);
+
+    public void TokenIssued(string source)
+    {
+        lock (_gate) _tokensIssued[source] = _tokensIssued.GetValueOrDefault(source) + 1;
+    }
+
+    public void CredentialIssued(string source)
+    {
+        lock (_gate) _credentialsIssued[source] = _credentialsIssued.GetValueOrDefault(source) + 1;
+    }
 
     public void Record(RequestLogEntry e)
     {
@@ -115,6 +143,8 @@ public sealed class RequestStats
             _byRoute.Clear();
             _byStatus.Clear();
             foreach (var k in FaultConfig.Kinds) _faults[k] = 0;
+            foreach (var k in _tokensIssued.Keys.ToList()) _tokensIssued[k] = 0;
+            foreach (var k in _credentialsIssued.Keys.ToList()) _credentialsIssued[k] = 0;
         }
     }
 
@@ -152,6 +182,12 @@ public sealed class RequestStats
             w.WriteNumber("authFailures", _authFailures);
             w.WriteNumber("clientAborted", _clientAborted);
             w.WriteNumber("snapshotsCreated", _snapshotsCreated);
+            w.WriteStartObject("tokensIssued");
+            foreach (var (k, v) in _tokensIssued) w.WriteNumber(k, v);
+            w.WriteEndObject();
+            w.WriteStartObject("credentialsIssued");
+            foreach (var (k, v) in _credentialsIssued) w.WriteNumber(k, v);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
     }

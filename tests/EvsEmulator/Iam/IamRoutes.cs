@@ -71,19 +71,27 @@ public static class IamRoutes
                 if (domainName is null && domainId is null) throw Invalid("auth.identity.password.user.domain.name is required");
             }
 
-            string? projectId = null;
+            var world = call.World;
+            // The user's domain when the request names one that exists (a user id names its domain).
+            var named = userId is not null
+                ? world.Users.FirstOrDefault(u => u.Id == userId)?.DomainId
+                : world.Domains.FirstOrDefault(d => (domainName is null || d.Name == domainName) && (domainId is null || d.Id == domainId))?.Id;
+
+            string? pName = null, pId = null;
+            var scoped = false;
             if (auth.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.Null)
             {
                 if (scope.ValueKind != JsonValueKind.Object) throw Invalid("auth.scope must be an object");
                 if (scope.TryGetProperty("project", out var project))
                 {
                     if (project.ValueKind != JsonValueKind.Object) throw Invalid("auth.scope.project must be an object");
-                    var pName = Str(project, "name", "auth.scope.project.name", required: false);
-                    var pId = Str(project, "id", "auth.scope.project.id", required: false);
+                    pName = Str(project, "name", "auth.scope.project.name", required: false);
+                    pId = Str(project, "id", "auth.scope.project.id", required: false);
                     if (pName is null && pId is null) throw Invalid("auth.scope.project needs a name or an id");
-                    if ((pName is not null && pName != Identity.ProjectName) || (pId is not null && pId != Identity.ProjectId))
+                    scoped = true;
+                    // Checked before the password, as in 1.0: a scope that names no project anywhere is 400.
+                    if (!world.Projects.Any(p => ProjectMatches(p, pName, pId, named)))
                         throw Invalid($"auth.scope.project {pName ?? pId} does not exist");
-                    projectId = Identity.ProjectId;
                 }
                 else if (scope.TryGetProperty("domain", out var domainScope))
                 {
@@ -92,22 +100,21 @@ public static class IamRoutes
                 else throw Invalid("auth.scope must have a project or a domain");
             }
 
-            var userOk = (userName is null || userName == Identity.UserName) && (userId is null || userId == Identity.UserId);
-            var domainOk = (domainName is null || domainName == Identity.DomainName) && (domainId is null || domainId == Identity.DomainId);
+            var account = userId is not null
+                ? world.Users.FirstOrDefault(u => u.Id == userId)
+                : world.Users.FirstOrDefault(u => u.Name == userName && u.DomainId == named);
+            var userOk = account is not null && (userName is null || account.Name == userName);
             var passwordOk = CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(Identity.Password));
-            if (!(userOk && domainOk && passwordOk))
+                System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(account?.Password ?? "\0"));
+            if (!(userOk && passwordOk))
                 return IamError(401, "IAM.0004", "The username or password is wrong.");
 
-            var token = "MIIE" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
-            var info = new TokenInfo
-            {
-                ProjectId = projectId,
-                IssuedAt = call.Now,
-                ExpiresAt = call.Now.AddSeconds(call.Config.TokenLifetimeSeconds),
-            };
-            lock (call.Store.Gate) call.Store.Tokens[token] = info;
+            Project? scopeProject = null;
+            if (scoped)
+                scopeProject = world.Projects.FirstOrDefault(p => p.DomainId == account!.DomainId && ProjectMatches(p, pName, pId, account.DomainId))
+                               ?? throw Invalid($"auth.scope.project {pName ?? pId} does not exist");
 
+            var info = IssueTokenFor(call, account!.Id, account.Name, account.DomainId, scopeProject?.Id, TokenSources.Password, out var token);
             return ApiResult.Json(201, w =>
             {
                 w.WriteStartObject();
@@ -117,58 +124,89 @@ public static class IamRoutes
                 w.WriteStartArray("methods");
                 w.WriteStringValue("password");
                 w.WriteEndArray();
-                if (projectId is not null)
-                {
-                    w.WriteStartObject("project");
-                    w.WriteString("id", Identity.ProjectId);
-                    w.WriteString("name", Identity.ProjectName);
-                    WriteDomain(w);
-                    w.WriteEndObject();
-                }
-                else
-                {
-                    w.WritePropertyName("domain");
-                    w.WriteStartObject();
-                    w.WriteString("id", Identity.DomainId);
-                    w.WriteString("name", Identity.DomainName);
-                    w.WriteEndObject();
-                }
+                if (scopeProject is not null) WriteProject(w, world, scopeProject);
+                else WriteDomain(w, world, account.DomainId);
                 w.WriteStartObject("user");
-                w.WriteString("id", Identity.UserId);
-                w.WriteString("name", Identity.UserName);
-                WriteDomain(w);
+                w.WriteString("id", account.Id);
+                w.WriteString("name", account.Name);
+                WriteDomain(w, world, account.DomainId);
                 w.WriteString("password_expires_at", "");
                 w.WriteEndObject();
-                w.WriteStartArray("roles");
-                foreach (var (id, name) in new[] { ("0e6c5e9f4b0c4f4c8a0e3c1d2b3a4f50", "te_admin"), ("1f7d6a0e5c1d4e5d9b1f4d2e3c4b5a61", "op_service") })
-                {
-                    w.WriteStartObject();
-                    w.WriteString("id", id);
-                    w.WriteString("name", name);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteStartArray("catalog");
-                w.WriteEndArray();
+                WriteRolesAndCatalog(w);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }).WithHeader("X-Subject-Token", token);
         }
     }
 
-    private static void WriteDomain(Utf8JsonWriter w)
+    private static bool ProjectMatches(Project p, string? name, string? id, string? domainId) =>
+        (name is null || p.Name == name) && (id is null || p.Id == id) && (domainId is null || p.DomainId == domainId);
+
+    /// <summary>Stores a new token (lifetime tokenLifetimeSeconds) and returns its record and value.</summary>
+    public static TokenInfo IssueTokenFor(ApiCall call, string userId, string userName, string domainId, string? projectId, string source,
+        out string token, string? idpId = null, string? protocol = null, IReadOnlyList<FederatedGroup>? groups = null)
     {
-        w.WriteStartObject("domain");
-        w.WriteString("id", Identity.DomainId);
-        w.WriteString("name", Identity.DomainName);
+        token = "MIIE" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(96));
+        var info = new TokenInfo
+        {
+            ProjectId = projectId,
+            IssuedAt = call.Now,
+            ExpiresAt = call.Now.AddSeconds(call.Config.TokenLifetimeSeconds),
+            UserId = userId,
+            UserName = userName,
+            DomainId = domainId,
+            Source = source,
+            IdentityProviderId = idpId,
+            Protocol = protocol,
+            Groups = groups ?? [],
+        };
+        call.World.AddToken(token, info);
+        call.Stats.TokenIssued(source);
+        return info;
+    }
+
+    public static void WriteProject(Utf8JsonWriter w, World world, Project project)
+    {
+        w.WriteStartObject("project");
+        w.WriteString("id", project.Id);
+        w.WriteString("name", project.Name);
+        WriteDomain(w, world, project.DomainId);
         w.WriteEndObject();
     }
 
+    public static void WriteDomain(Utf8JsonWriter w, World world, string domainId)
+    {
+        w.WriteStartObject("domain");
+        w.WriteString("id", domainId);
+        w.WriteString("name", world.DomainName(domainId));
+        w.WriteEndObject();
+    }
+
+    public static void WriteRolesAndCatalog(Utf8JsonWriter w)
+    {
+        w.WriteStartArray("roles");
+        foreach (var (id, name) in new[] { ("0e6c5e9f4b0c4f4c8a0e3c1d2b3a4f50", "te_admin"), ("1f7d6a0e5c1d4e5d9b1f4d2e3c4b5a61", "op_service") })
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("name", name);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("catalog");
+        w.WriteEndArray();
+    }
+
+    /// <summary>The projects of the caller's domain (the domain its AK/SK or token acts in), filtered by name and
+    /// domain_id. Temporary credentials see the projects of the account they act in.</summary>
     private static ApiResult ListProjects(ApiCall call)
     {
         var name = call.Query.Get("name");
         var domainId = call.Query.Get("domain_id");
-        var match = (name is null || name == Identity.ProjectName) && (domainId is null || domainId == Identity.DomainId);
+        var callerDomain = call.Auth?.DomainId;
+        var projects = call.World.Projects
+            .Where(p => p.DomainId == callerDomain && (name is null || p.Name == name) && (domainId is null || p.DomainId == domainId))
+            .ToList();
         var self = call.BaseUrl + "/v3/projects" + (call.Query.Pairs.Count > 0
             ? "?" + string.Join('&', call.Query.Pairs.Select(p => PercentCoding.Encode(p.Key) + "=" + PercentCoding.Encode(p.Value)))
             : "");
@@ -176,18 +214,18 @@ public static class IamRoutes
         {
             w.WriteStartObject();
             w.WriteStartArray("projects");
-            if (match)
+            foreach (var project in projects)
             {
                 w.WriteStartObject();
-                w.WriteString("id", Identity.ProjectId);
-                w.WriteString("name", Identity.ProjectName);
-                w.WriteString("domain_id", Identity.DomainId);
+                w.WriteString("id", project.Id);
+                w.WriteString("name", project.Name);
+                w.WriteString("domain_id", project.DomainId);
                 w.WriteBoolean("enabled", true);
                 w.WriteString("description", "");
                 w.WriteBoolean("is_domain", false);
-                w.WriteString("parent_id", Identity.DomainId);
+                w.WriteString("parent_id", project.DomainId);
                 w.WriteStartObject("links");
-                w.WriteString("self", $"{call.BaseUrl}/v3/projects/{Identity.ProjectId}");
+                w.WriteString("self", $"{call.BaseUrl}/v3/projects/{project.Id}");
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

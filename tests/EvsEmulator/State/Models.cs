@@ -64,6 +64,8 @@ public sealed class Volume
     public required DateTime CreatedAt { get; init; }
     public DateTime? UpdatedAt { get; set; }
     public Dictionary<string, string> Metadata { get; init; } = new();
+    /// <summary>volume_image_metadata (string-valued image properties; empty when the disk is not from an image).</summary>
+    public Dictionary<string, string> ImageMetadata { get; init; } = new();
     public VolumeBehavior Behavior { get; } = new();
     public required string Wwn { get; init; }
 }
@@ -108,12 +110,28 @@ public sealed class Snapshot
     }
 }
 
-/// <summary>An issued IAM token (the value itself is the dictionary key and never leaves the store).</summary>
+/// <summary>An issued IAM token (the value itself is the dictionary key and never leaves the directory).</summary>
 public sealed class TokenInfo
 {
+    /// <summary>The project the token is scoped to; null for a domain-scoped or unscoped token.</summary>
     public string? ProjectId { get; init; }
     public required DateTime IssuedAt { get; init; }
-    public required DateTime ExpiresAt { get; init; }
+    /// <summary>Settable: the control plane can expire tokens early.</summary>
+    public required DateTime ExpiresAt { get; set; }
+    public required string UserId { get; init; }
+    public required string UserName { get; init; }
+    public required string DomainId { get; init; }
+    /// <summary>"password" (POST /v3/auth/tokens) or "federation" (OIDC id token).</summary>
+    public string Source { get; init; } = TokenSources.Password;
+    public string? IdentityProviderId { get; init; }
+    public string? Protocol { get; init; }
+    public IReadOnlyList<FederatedGroup> Groups { get; init; } = [];
+}
+
+public static class TokenSources
+{
+    public const string Password = "password";
+    public const string Federation = "federation";
 }
 
 /// <summary>Fixed identity of the default seed (§ README "Default seed").</summary>

@@ -47,12 +47,24 @@ public sealed class SnapshotOrder : IComparer<Snapshot>
     }
 }
 
-/// <summary>All emulator state. Not thread-safe by itself: every access happens inside <c>lock (Gate)</c>, and
-/// callers run <see cref="Advance"/> first so lifecycle transitions are applied lazily from timestamps.</summary>
+/// <summary>The disks, snapshots and servers of one project. Not thread-safe by itself: every access happens inside
+/// <c>lock (Gate)</c>, and callers run <see cref="Advance"/> first so lifecycle transitions are applied lazily from
+/// timestamps.</summary>
 public sealed class Store(int seed)
 {
     public object Gate { get; } = new();
     public IdGenerator Ids { get; } = new(seed);
+
+    public string ProjectId { get; init; } = Identity.ProjectId;
+    public string ProjectName { get; init; } = Identity.ProjectName;
+    public string DomainId { get; init; } = Identity.DomainId;
+    /// <summary>user_id shown on the project's disks (the domain's first user).</summary>
+    public string OwnerUserId { get; init; } = Identity.UserId;
+    /// <summary>The zones generated disks alternate over.</summary>
+    public IReadOnlyList<string> AvailabilityZones { get; init; } = Identity.AvailabilityZones;
+
+    /// <summary>ECS servers of the project in seed order (attachments reference their ids).</summary>
+    public List<Server> Servers { get; } = [];
 
     public Dictionary<string, Volume> Volumes { get; } = new(StringComparer.Ordinal);
     /// <summary>Volumes in insertion order (the seed order), for admin listings.</summary>
@@ -64,8 +76,6 @@ public sealed class Store(int seed)
     // Sort keys of deleted snapshots, so a "next" link whose marker was deleted meanwhile still works.
     private readonly Dictionary<string, DateTime> _tombstones = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _prefixCounters = new(StringComparer.Ordinal);
-
-    public Dictionary<string, TokenInfo> Tokens { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Ids of the named seed volumes and snapshots (for GET /__emulator/info).</summary>
     public List<string> SeedVolumeIds { get; } = [];

@@ -1,0 +1,121 @@
+namespace EvsEmulator.State;
+
+/// <summary>Everything a seed describes: accounts, users, credentials, projects (each with its own <see cref="Store"/>),
+/// servers, agencies and identity providers, plus the tokens and temporary credentials issued at run time.
+/// The directory parts that change at run time (tokens, credentials) are guarded by <see cref="Gate"/>; a project's
+/// disks and snapshots by its own <see cref="Store.Gate"/>. Nothing holds both locks at once.</summary>
+public sealed class World
+{
+    public object Gate { get; } = new();
+
+    public required string Region { get; init; }
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public required IReadOnlyList<Domain> Domains { get; init; }
+    public required IReadOnlyList<User> Users { get; init; }
+    public required IReadOnlyList<Project> Projects { get; init; }
+    public required IReadOnlyList<Agency> Agencies { get; init; }
+    public required IReadOnlyList<IdentityProvider> IdentityProviders { get; init; }
+    /// <summary>The seeded AK/SK pairs in seed order.</summary>
+    public required IReadOnlyList<Credential> SeedCredentials { get; init; }
+    /// <summary>"default", "file" or "posted".</summary>
+    public required string SeedSource { get; init; }
+
+    /// <summary>The first project of the seed: the one the 1.0 fields of GET /__emulator/info describe.</summary>
+    public Project DefaultProject => Projects[0];
+
+    private readonly Dictionary<string, Credential> _credentials = new(StringComparer.Ordinal);
+    private readonly List<Credential> _issued = [];
+    private readonly Dictionary<string, TokenInfo> _tokens = new(StringComparer.Ordinal);
+
+    /// <summary>Registers the seed credentials; called once by the seeder.</summary>
+    public void Init()
+    {
+        foreach (var c in SeedCredentials) _credentials.Add(c.Access, c);
+    }
+
+    public Domain? FindDomain(string id) => Domains.FirstOrDefault(d => d.Id == id);
+    public Domain? FindDomainByName(string name) => Domains.FirstOrDefault(d => d.Name == name);
+    public Project? FindProject(string id) => Projects.FirstOrDefault(p => p.Id == id);
+    public IEnumerable<Project> ProjectsOf(string domainId) => Projects.Where(p => p.DomainId == domainId);
+    public User? FirstUserOf(string domainId) => Users.FirstOrDefault(u => u.DomainId == domainId);
+    public string DomainName(string domainId) => FindDomain(domainId)?.Name ?? domainId;
+
+    public Credential? FindCredential(string access)
+    {
+        lock (Gate) return _credentials.GetValueOrDefault(access);
+    }
+
+    /// <summary>Adds a temporary credential issued at run time (metadata, agency, federation, token).</summary>
+    public void AddIssued(Credential c)
+    {
+        lock (Gate)
+        {
+            _credentials.Add(c.Access, c);
+            _issued.Add(c);
+        }
+    }
+
+    /// <summary>Issued credentials in issue order (a copy).</summary>
+    public List<Credential> IssuedCredentials()
+    {
+        lock (Gate) return [.. _issued];
+    }
+
+    public TokenInfo? FindToken(string token)
+    {
+        lock (Gate) return _tokens.GetValueOrDefault(token);
+    }
+
+    public void AddToken(string token, TokenInfo info)
+    {
+        lock (Gate) _tokens[token] = info;
+    }
+
+    /// <summary>Sets every token's expiry to <paramref name="now"/> if later; returns how many changed.</summary>
+    public int ExpireTokens(DateTime now)
+    {
+        lock (Gate)
+        {
+            var n = 0;
+            foreach (var t in _tokens.Values)
+                if (t.ExpiresAt > now)
+                {
+                    t.ExpiresAt = now;
+                    n++;
+                }
+            return n;
+        }
+    }
+
+    /// <summary>Expires temporary credentials (seeded and issued; only those of one source when given).</summary>
+    public int ExpireTemporaryCredentials(DateTime now, string? source)
+    {
+        lock (Gate)
+        {
+            var n = 0;
+            foreach (var c in _credentials.Values)
+            {
+                if (!c.IsTemporary || (source is not null && c.Source != source)) continue;
+                if (c.ExpiresAt is { } e && e <= now) continue;
+                c.ExpiresAt = now;
+                n++;
+            }
+            return n;
+        }
+    }
+}
+
+/// <summary>The connection details of the default project that GET /__emulator/info (1.0 fields) and the banner show:
+/// its domain, that domain's first user, first permanent AK and first temporary AK.</summary>
+public sealed record DefaultDetails(string Region, string ProjectId, string ProjectName, string DomainId, string DomainName,
+    User? User, Credential? AccessKey, Credential? TempKey)
+{
+    public static DefaultDetails Of(World world)
+    {
+        var p = world.DefaultProject;
+        var domainId = p.DomainId;
+        return new DefaultDetails(world.Region, p.Id, p.Name, domainId, world.DomainName(domainId), world.FirstUserOf(domainId),
+            world.SeedCredentials.FirstOrDefault(c => c.DomainId == domainId && !c.IsTemporary),
+            world.SeedCredentials.FirstOrDefault(c => c.DomainId == domainId && c.IsTemporary));
+    }
+}
