@@ -130,6 +130,8 @@ public sealed record RuntimeConfig
     public double RateLimitPerSecond { get; init; }
     public bool ProtectBackupSnapshots { get; init; } = true;
     public FaultConfig Faults { get; init; } = new();
+    /// <summary>Per-credential gateway throttling of EVS calls (README "Rate limits").</summary>
+    public Faults.RateLimitConfig RateLimit { get; init; } = new();
     /// <summary>Seed document file (start-up only); null = the built-in default seed.</summary>
     public string? SeedFile { get; init; }
 
@@ -157,6 +159,7 @@ public sealed record RuntimeConfig
                 "rateLimitPerSecond" => c with { RateLimitPerSecond = ConfigValues.NonNegative(value, key) },
                 "protectBackupSnapshots" => c with { ProtectBackupSnapshots = ConfigValues.Bool(value, key) },
                 "faults" => c with { Faults = c.Faults.Merge(value) },
+                "rateLimit" => c with { RateLimit = c.RateLimit.Merge(value) },
                 "seedFile" when startup => c with { SeedFile = value is null ? null : ConfigValues.String(value, key) },
                 "seedFile" => throw new ConfigException("seedFile can only be set at start-up (--seed-file or the config file); use POST /__emulator/seed to replace the state at run time"),
                 _ => throw new ConfigException($"unknown setting '{key}'"),
@@ -187,6 +190,8 @@ public sealed record RuntimeConfig
         w.WriteBoolean("protectBackupSnapshots", ProtectBackupSnapshots);
         w.WritePropertyName("faults");
         Faults.Write(w);
+        w.WritePropertyName("rateLimit");
+        RateLimit.WriteJson(w);
         w.StringOrNull("seedFile", SeedFile);
         w.WriteEndObject();
     }
@@ -261,6 +266,7 @@ public sealed class EmulatorOptions
           --token-lifetime-seconds S  IAM token lifetime (default 86400)
           --clock-skew-seconds S      Emulator clock offset from the machine clock (default 0)
           --rate-limit-per-second N   Throttle API calls above N/s with 429 APIGW.0308 (default 0 = off)
+          --rate-limit SPEC           Per-credential EVS limits: write=10/1s,read=100/1m,all=50/10s:window,retry-after
           --exit-on-stdin-close       Exit when stdin reaches end of file
           --help                      Show this text
         """;
@@ -318,6 +324,10 @@ public sealed class EmulatorOptions
                     break;
                 case "--seed-file":
                     cli["seedFile"] = Value();
+                    break;
+                case "--rate-limit":
+                    if (cli["rateLimit"] is JsonObject existing) Faults.RateLimitConfig.ParseOption(Value(), existing);
+                    else cli["rateLimit"] = Faults.RateLimitConfig.ParseOption(Value(), null);
                     break;
                 case "--port":
                     var p = Value();

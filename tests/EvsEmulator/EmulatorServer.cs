@@ -32,6 +32,7 @@ public sealed class EmulatorServer : IAsyncDisposable
     public RequestStats Stats { get; } = new();
     public FaultInjector Faults { get; }
     public RateLimiter RateLimiter { get; } = new();
+    public CredentialRateLimiter CredentialRateLimiter { get; } = new();
     public int Port { get; private set; }
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
@@ -43,8 +44,43 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>The seed document in effect (the start-up one, or the last one posted).</summary>
     public SeedDocument Seed => _seed;
 
-    /// <summary>The emulator clock: machine UTC plus clockSkewSeconds.</summary>
-    public DateTime Now => DateTime.UtcNow.AddSeconds(_config.ClockSkewSeconds);
+    /// <summary>The emulator clock: machine UTC plus clockSkewSeconds plus the offset the control plane added
+    /// (POST /__emulator/clock), or the time it was frozen at.</summary>
+    public DateTime Now
+    {
+        get
+        {
+            var clock = _clock;
+            return clock.FrozenAt ?? DateTime.UtcNow.AddSeconds(_config.ClockSkewSeconds) + clock.Offset;
+        }
+    }
+
+    /// <summary>Offset added by the control plane, and the frozen time (null when the clock runs).</summary>
+    public sealed record ClockState(TimeSpan Offset, DateTime? FrozenAt);
+
+    private volatile ClockState _clock = new(TimeSpan.Zero, null);
+    public ClockState Clock => _clock;
+
+    /// <summary>POST /__emulator/clock, applied in this order: freeze, set the time, unfreeze, move forward. A frozen
+    /// clock stands still until moved; unfreezing continues from the frozen time.</summary>
+    public ClockState AdjustClock(DateTime? set, bool? freeze, double advanceSeconds)
+    {
+        lock (_adminGate)
+        {
+            var running = DateTime.UtcNow.AddSeconds(_config.ClockSkewSeconds);
+            var c = _clock;
+            if (freeze == true && c.FrozenAt is null) c = c with { FrozenAt = running + c.Offset };
+            if (set is { } t) c = c.FrozenAt is null ? c with { Offset = t - running } : c with { FrozenAt = t };
+            if (freeze == false && c.FrozenAt is { } f) c = new ClockState(f - running, null);
+            if (advanceSeconds != 0)
+            {
+                var by = TimeSpan.FromSeconds(advanceSeconds);
+                c = c.FrozenAt is { } frozen ? c with { FrozenAt = frozen + by } : c with { Offset = c.Offset + by };
+            }
+            _clock = c;
+            return c;
+        }
+    }
 
     private EmulatorServer(RuntimeConfig config, SeedDocument? seed)
     {
@@ -99,9 +135,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         lock (_adminGate)
         {
             _config = _startupConfig;
+            _clock = new ClockState(TimeSpan.Zero, null);
             _world = Seeder.Build(_seed, _startupConfig, Now, _seedSource);
             Faults.Reseed(_startupConfig.Seed);
             RateLimiter.Reset();
+            CredentialRateLimiter.Reset();
             Stats.ClearLog();
             Stats.ClearCounters();
         }
@@ -132,6 +170,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             _config = next;
             if (patch.ContainsKey("faults") || patch.ContainsKey("seed")) Faults.Reseed(next.Seed);
             if (patch.ContainsKey("rateLimitPerSecond")) RateLimiter.Reset();
+            if (patch.ContainsKey("rateLimit")) CredentialRateLimiter.Reset();
             return next;
         }
     }

@@ -36,6 +36,8 @@ public static class AdminRoutes
                 ("DELETE", ["requests"]) => Cleared(server.Stats.ClearLog()),
                 ("GET", ["stats"]) => Json(200, server.Stats.WriteStats),
                 ("DELETE", ["stats"]) => ClearStats(server),
+                ("GET", ["clock"]) => ClockResult(server, server.Clock),
+                ("POST", ["clock"]) => AdjustClock(server, RequireObject(body ?? new JsonObject())),
                 ("GET", ["seed"]) => Json(200, w => server.Seed.Source.WriteTo(w)),
                 ("POST", ["seed"]) => PostSeed(server, body),
                 ("GET", ["volumes"]) => ListVolumes(server, query),
@@ -297,6 +299,42 @@ public static class AdminRoutes
         w.WriteString("availabilityZone", s.AvailabilityZone);
         w.WriteString("projectId", s.ProjectId);
         w.WriteEndObject();
+    }
+
+    private static ApiResult ClockResult(EmulatorServer server, EmulatorServer.ClockState c) => Json(200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("now", Jsonw.IamTime(server.Now));
+        w.WriteBoolean("frozen", c.FrozenAt is not null);
+        w.WriteNumber("offsetSeconds", c.FrozenAt is null ? Math.Round(c.Offset.TotalSeconds, 6) : 0);
+        w.WriteNumber("clockSkewSeconds", server.Config.ClockSkewSeconds);
+        w.WriteEndObject();
+    });
+
+    private static ApiResult AdjustClock(EmulatorServer server, JsonObject body)
+    {
+        CheckKeys(body, "set", "freeze", "advanceSeconds");
+        DateTime? set = null;
+        if (GetString(body, "set") is { } raw)
+        {
+            if (!DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+                    out var parsed))
+                throw new AdminException(400, "set must be an ISO-8601 timestamp (UTC if no zone is given)");
+            set = parsed;
+        }
+        bool? freeze = null;
+        if (body["freeze"] is { } f)
+        {
+            try { freeze = ConfigValues.Bool(f, "freeze"); }
+            catch (ConfigException e) { throw new AdminException(400, e.Message); }
+        }
+        var advance = 0.0;
+        if (body["advanceSeconds"] is { } a)
+        {
+            try { advance = ConfigValues.NonNegative(a, "advanceSeconds"); }
+            catch (ConfigException e) { throw new AdminException(400, e.Message); }
+        }
+        return ClockResult(server, server.AdjustClock(set, freeze, advance));
     }
 
     private static ApiResult PostSeed(EmulatorServer server, JsonNode? body)

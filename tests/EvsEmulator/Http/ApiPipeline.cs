@@ -72,10 +72,36 @@ public sealed class ApiPipeline(EmulatorServer server)
             if (!server.RateLimiter.TryAcquire(config.RateLimitPerSecond))
             {
                 entry.RateLimited = true;
+                entry.ThrottledBy = "global";
                 var limit = config.RateLimitPerSecond.ToString(CultureInfo.InvariantCulture);
                 await Send(ApiResult.GatewayError(429, "APIGW.0308",
                     $"The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 second", requestId));
                 return;
+            }
+
+            // The gateway's per-credential limits (§5.3, §16): EVS calls only (not IAM, the metadata service or the
+            // control plane), counted against the credential the request names, before the fault draw and before
+            // the credential is verified. A request naming no known credential is not counted (it fails auth).
+            if (config.RateLimit.Active && route?.Kind == RouteKind.Evs
+                && Authenticator.Identify(ctx.Request, server.World) is { } named)
+            {
+                var (key, source) = named;
+                entry.RateLimitKey = key;
+                entry.Credential = key;
+                entry.CredentialSource = source;
+                var decision = server.CredentialRateLimiter.Check(config.RateLimit, key, method, server.Now);
+                if (!decision.Allowed)
+                {
+                    entry.RateLimited = true;
+                    entry.ThrottledBy = decision.Budget;
+                    // Gap (§10/§16): EVS publishes no limits, window kind or rate-limit headers. The policy is "user"
+                    // (per credential); Retry-After is sent only with rateLimit.retryAfter.
+                    var throttled = ApiResult.GatewayError(429, "APIGW.0308", decision.Rule!.Message, requestId);
+                    if (config.RateLimit.RetryAfter)
+                        throttled = throttled.WithHeader("Retry-After", decision.RetryAfterHeader.ToString(CultureInfo.InvariantCulture));
+                    await Send(throttled);
+                    return;
+                }
             }
 
             var fault = server.Faults.Draw(config.Faults, method, rawPath);

@@ -34,6 +34,10 @@ public sealed class RequestLogEntry
     public string? CredentialSource { get; set; }
     /// <summary>Name of the domain (account) the credential acts in.</summary>
     public string? Domain { get; set; }
+    /// <summary>The credential key the per-credential rate limits counted this request against (null: none applied).</summary>
+    public string? RateLimitKey { get; set; }
+    /// <summary>What refused the request: "global" (rateLimitPerSecond), "all", "read" or "write"; null if admitted.</summary>
+    public string? ThrottledBy { get; set; }
     public double DurationMs { get; set; }
 
     public void Write(Utf8JsonWriter w)
@@ -58,6 +62,8 @@ public sealed class RequestLogEntry
         w.StringOrNull("credential", Credential);
         w.StringOrNull("credentialSource", CredentialSource);
         w.StringOrNull("domain", Domain);
+        w.StringOrNull("rateLimitKey", RateLimitKey);
+        w.StringOrNull("throttledBy", ThrottledBy);
         w.WriteNumber("durationMs", Math.Round(DurationMs, 3));
         w.WriteEndObject();
     }
@@ -81,6 +87,7 @@ public sealed class RequestStats
     private readonly Dictionary<int, long> _byStatus = new();
     private readonly Dictionary<string, long> _faults = FaultConfig.Kinds.ToDictionary(k => k, _ => 0L);
     private readonly Dictionary<string, long> _tokensIssued = NewTokenCounters();
+    private readonly Dictionary<string, long> _throttledByCredential = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _credentialsIssued = NewCredentialCounters();
 
     private static Dictionary<string, long> NewTokenCounters() =>
@@ -114,6 +121,8 @@ public sealed class RequestStats
             _byStatus[e.Status] = _byStatus.GetValueOrDefault(e.Status) + 1;
             if (e.Fault is not null) _faults[e.Fault] = _faults.GetValueOrDefault(e.Fault) + 1;
             if (e.RateLimited) _rateLimited++;
+            if (e.RateLimited && e.ThrottledBy != "global" && e.RateLimitKey is { } key)
+                _throttledByCredential[key] = _throttledByCredential.GetValueOrDefault(key) + 1;
             if (e.AuthError is not null) _authFailures++;
             if (e.ClientAborted) _clientAborted++;
         }
@@ -144,6 +153,7 @@ public sealed class RequestStats
             _byStatus.Clear();
             foreach (var k in FaultConfig.Kinds) _faults[k] = 0;
             foreach (var k in _tokensIssued.Keys.ToList()) _tokensIssued[k] = 0;
+            _throttledByCredential.Clear();
             foreach (var k in _credentialsIssued.Keys.ToList()) _credentialsIssued[k] = 0;
         }
     }
@@ -179,6 +189,9 @@ public sealed class RequestStats
             foreach (var k in FaultConfig.Kinds) w.WriteNumber(k, _faults[k]);
             w.WriteEndObject();
             w.WriteNumber("rateLimited", _rateLimited);
+            w.WriteStartObject("throttledByCredential");
+            foreach (var (k, v) in _throttledByCredential.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
+            w.WriteEndObject();
             w.WriteNumber("authFailures", _authFailures);
             w.WriteNumber("clientAborted", _clientAborted);
             w.WriteNumber("snapshotsCreated", _snapshotsCreated);
