@@ -114,6 +114,76 @@ public sealed record FaultConfig
     }
 }
 
+/// <summary>The ECS metadata service switches (the <c>metadata</c> object of the runtime config).</summary>
+public sealed record MetadataConfig
+{
+    public const string Fail503 = "503";
+    public const string FailReset = "reset";
+
+    /// <summary>false: the server has no agency (401 "Please configure Cloud Service Agency first").</summary>
+    public bool AgencyAttached { get; init; } = true;
+    /// <summary>false: a metadata version without the token step (PUT /meta-data/latest/api/token is 404).</summary>
+    public bool TokenStep { get; init; } = true;
+    /// <summary>true: GET securitykey needs a valid X-Metadata-Token (401 without one).</summary>
+    public bool TokenRequired { get; init; }
+    /// <summary>Lifetime of the agency credentials the service hands out (§14.4: 1 h).</summary>
+    public double CredentialLifetimeSeconds { get; init; } = 3600;
+    /// <summary>How long before expiry the service rotates (old and new overlap); null = min(600, lifetime / 6).</summary>
+    public double? OverlapSeconds { get; init; }
+    public int LatencyMs { get; init; }
+    /// <summary>null, "503" (503 Service Unavailable) or "reset" (connection reset, no response).</summary>
+    public string? Failure { get; init; }
+
+    public double EffectiveOverlapSeconds => OverlapSeconds ?? Math.Min(600, CredentialLifetimeSeconds / 6);
+
+    public static readonly string[] Keys =
+        ["agencyAttached", "tokenStep", "tokenRequired", "credentialLifetimeSeconds", "overlapSeconds", "latencyMs", "failure"];
+
+    public MetadataConfig Merge(JsonNode? patch)
+    {
+        if (patch is null) return new MetadataConfig();
+        if (patch is not JsonObject obj) throw new ConfigException("metadata must be an object or null");
+        var c = this;
+        foreach (var (key, value) in obj)
+        {
+            var name = "metadata." + key;
+            c = key switch
+            {
+                "agencyAttached" => c with { AgencyAttached = ConfigValues.Bool(value, name) },
+                "tokenStep" => c with { TokenStep = ConfigValues.Bool(value, name) },
+                "tokenRequired" => c with { TokenRequired = ConfigValues.Bool(value, name) },
+                "credentialLifetimeSeconds" => c with { CredentialLifetimeSeconds = ConfigValues.Positive(value, name) },
+                "overlapSeconds" => c with { OverlapSeconds = value is null ? null : ConfigValues.NonNegative(value, name) },
+                "latencyMs" => c with { LatencyMs = ConfigValues.Int(value, name, 0, 600_000) },
+                "failure" => c with
+                {
+                    Failure = value is null ? null
+                        : ConfigValues.String(value, name) is var f && f is Fail503 or FailReset ? f
+                        : throw new ConfigException("metadata.failure must be null, \"503\" or \"reset\""),
+                },
+                _ => throw new ConfigException($"unknown setting '{name}' (known: {string.Join(", ", Keys)})"),
+            };
+        }
+        if (c.EffectiveOverlapSeconds >= c.CredentialLifetimeSeconds)
+            throw new ConfigException("metadata.overlapSeconds must be less than metadata.credentialLifetimeSeconds");
+        return c;
+    }
+
+    public void Write(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("agencyAttached", AgencyAttached);
+        w.WriteBoolean("tokenStep", TokenStep);
+        w.WriteBoolean("tokenRequired", TokenRequired);
+        w.WriteNumber("credentialLifetimeSeconds", CredentialLifetimeSeconds);
+        if (OverlapSeconds is { } o) w.WriteNumber("overlapSeconds", o);
+        else w.WriteNull("overlapSeconds");
+        w.WriteNumber("latencyMs", LatencyMs);
+        w.StringOrNull("failure", Failure);
+        w.WriteEndObject();
+    }
+}
+
 /// <summary>Runtime settings: every command-line option plus <c>faults</c>, <c>rateLimitPerSecond</c> and
 /// <c>protectBackupSnapshots</c>. Immutable; a PATCH produces a new instance that is swapped in atomically.</summary>
 public sealed record RuntimeConfig
@@ -130,6 +200,12 @@ public sealed record RuntimeConfig
     public double RateLimitPerSecond { get; init; }
     public bool ProtectBackupSnapshots { get; init; } = true;
     public FaultConfig Faults { get; init; } = new();
+    /// <summary>The ECS metadata service (README "ECS metadata service").</summary>
+    public MetadataConfig Metadata { get; init; } = new();
+    /// <summary>Lifetime of credentials from POST /v3.0/OS-CREDENTIAL/securitytokens; null = the request's duration_seconds.</summary>
+    public double? SecurityTokenLifetimeSeconds { get; init; }
+    /// <summary>Error bodies of securitytokens: "keystone" {"error":{code,message,title}} or "huawei" {error_msg,error_code}.</summary>
+    public string SecurityTokenErrorStyle { get; init; } = "keystone";
     /// <summary>Per-credential gateway throttling of EVS calls (README "Rate limits").</summary>
     public Faults.RateLimitConfig RateLimit { get; init; } = new();
     /// <summary>Seed document file (start-up only); null = the built-in default seed.</summary>
@@ -160,6 +236,16 @@ public sealed record RuntimeConfig
                 "protectBackupSnapshots" => c with { ProtectBackupSnapshots = ConfigValues.Bool(value, key) },
                 "faults" => c with { Faults = c.Faults.Merge(value) },
                 "rateLimit" => c with { RateLimit = c.RateLimit.Merge(value) },
+                "metadata" => c with { Metadata = c.Metadata.Merge(value) },
+                "securityTokenLifetimeSeconds" => c with
+                {
+                    SecurityTokenLifetimeSeconds = value is null ? null : ConfigValues.Positive(value, key),
+                },
+                "securityTokenErrorStyle" => c with
+                {
+                    SecurityTokenErrorStyle = ConfigValues.String(value, key) is var style && style is "keystone" or "huawei" ? style
+                        : throw new ConfigException("securityTokenErrorStyle must be \"keystone\" or \"huawei\""),
+                },
                 "seedFile" when startup => c with { SeedFile = value is null ? null : ConfigValues.String(value, key) },
                 "seedFile" => throw new ConfigException("seedFile can only be set at start-up (--seed-file or the config file); use POST /__emulator/seed to replace the state at run time"),
                 _ => throw new ConfigException($"unknown setting '{key}'"),
@@ -192,6 +278,11 @@ public sealed record RuntimeConfig
         Faults.Write(w);
         w.WritePropertyName("rateLimit");
         RateLimit.WriteJson(w);
+        w.WritePropertyName("metadata");
+        Metadata.Write(w);
+        if (SecurityTokenLifetimeSeconds is { } stl) w.WriteNumber("securityTokenLifetimeSeconds", stl);
+        else w.WriteNull("securityTokenLifetimeSeconds");
+        w.WriteString("securityTokenErrorStyle", SecurityTokenErrorStyle);
         w.StringOrNull("seedFile", SeedFile);
         w.WriteEndObject();
     }
@@ -267,6 +358,8 @@ public sealed class EmulatorOptions
           --clock-skew-seconds S      Emulator clock offset from the machine clock (default 0)
           --rate-limit-per-second N   Throttle API calls above N/s with 429 APIGW.0308 (default 0 = off)
           --rate-limit SPEC           Per-credential EVS limits: write=10/1s,read=100/1m,all=50/10s:window,retry-after
+          --security-token-lifetime-seconds S      Lifetime of securitytokens credentials (default: duration_seconds)
+          --metadata-credential-lifetime-seconds S Lifetime of ECS metadata credentials (default 3600)
           --exit-on-stdin-close       Exit when stdin reaches end of file
           --help                      Show this text
         """;
@@ -284,6 +377,7 @@ public sealed class EmulatorOptions
         ["--token-lifetime-seconds"] = "tokenLifetimeSeconds",
         ["--clock-skew-seconds"] = "clockSkewSeconds",
         ["--rate-limit-per-second"] = "rateLimitPerSecond",
+        ["--security-token-lifetime-seconds"] = "securityTokenLifetimeSeconds",
     };
 
     public static EmulatorOptions Parse(IReadOnlyList<string> args)
@@ -324,6 +418,12 @@ public sealed class EmulatorOptions
                     break;
                 case "--seed-file":
                     cli["seedFile"] = Value();
+                    break;
+                case "--metadata-credential-lifetime-seconds":
+                    var lifetimeRaw = Value();
+                    if (!double.TryParse(lifetimeRaw, NumberStyles.Float, CultureInfo.InvariantCulture, out var lifetime))
+                        throw new ConfigException($"{arg} must be a number, got '{lifetimeRaw}'");
+                    cli["metadata"] = new JsonObject { ["credentialLifetimeSeconds"] = lifetime };
                     break;
                 case "--rate-limit":
                     if (cli["rateLimit"] is JsonObject existing) Faults.RateLimitConfig.ParseOption(Value(), existing);

@@ -5,6 +5,7 @@ using EvsEmulator.Evs;
 using EvsEmulator.Faults;
 using EvsEmulator.Http;
 using EvsEmulator.Iam;
+using EvsEmulator.Metadata;
 using EvsEmulator.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -91,7 +92,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         _world = Seeder.Build(_seed, config, DateTime.UtcNow.AddSeconds(config.ClockSkewSeconds), _seedSource);
         Faults = new FaultInjector(config.Seed);
         // Order matters where templates overlap: ".../detail" before ".../{id}".
-        Router = new Router(IamRoutes.All().Concat(VolumeRoutes.All()).Concat(SnapshotRoutes.All()).Concat(MetadataRoutes.All()));
+        Router = new Router(IamRoutes.All().Concat(CredentialRoutes.All()).Concat(VolumeRoutes.All()).Concat(SnapshotRoutes.All()).Concat(MetadataRoutes.All()));
     }
 
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
@@ -119,7 +120,9 @@ public sealed class EmulatorServer : IAsyncDisposable
         var pipeline = new ApiPipeline(server);
         app.Run(ctx => ctx.Request.Path.StartsWithSegments("/__emulator", StringComparison.Ordinal)
             ? AdminRoutes.HandleAsync(ctx, server)
-            : pipeline.HandleAsync(ctx));
+            : MetadataService.Handles(ctx.Request.Path)
+                ? MetadataService.HandleAsync(ctx, server)
+                : pipeline.HandleAsync(ctx));
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!

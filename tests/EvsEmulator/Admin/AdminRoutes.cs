@@ -37,6 +37,10 @@ public static class AdminRoutes
                 ("GET", ["stats"]) => Json(200, server.Stats.WriteStats),
                 ("DELETE", ["stats"]) => ClearStats(server),
                 ("GET", ["clock"]) => ClockResult(server, server.Clock),
+                ("GET", ["metadata"]) => MetadataState(server),
+                ("POST", ["metadata", "rotate"]) => RotateMetadata(server),
+                ("GET", ["credentials"]) => ListCredentials(server, query),
+                ("POST", ["credentials", "expire"]) => ExpireCredentials(server, RequireObject(body ?? new JsonObject())),
                 ("POST", ["clock"]) => AdjustClock(server, RequireObject(body ?? new JsonObject())),
                 ("GET", ["seed"]) => Json(200, w => server.Seed.Source.WriteTo(w)),
                 ("POST", ["seed"]) => PostSeed(server, body),
@@ -162,6 +166,11 @@ public static class AdminRoutes
             w.WriteString("iamProjects", baseUrl + "/v3/projects");
             w.WriteString("evs", $"{baseUrl}/v2/{d.ProjectId}");
             w.WriteString("admin", baseUrl + "/__emulator");
+            // 1.1
+            w.WriteString("iamSecurityTokens", baseUrl + Iam.CredentialRoutes.SecurityTokensPath);
+            w.WriteString("iamIdTokenTokens", baseUrl + Iam.CredentialRoutes.IdTokenPath);
+            w.WriteString("metadataToken", baseUrl + Metadata.MetadataService.TokenPath);
+            w.WriteString("metadataSecurityKey", baseUrl + Metadata.MetadataService.SecurityKeyPath);
             w.WriteEndObject();
             using (var part = JsonDocument.Parse(defaultPart))
                 foreach (var p in part.RootElement.EnumerateObject()) p.WriteTo(w);
@@ -229,6 +238,13 @@ public static class AdminRoutes
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            var ecs = world.EcsAgency;
+            w.WriteStartObject("metadata");
+            w.WriteString("tokenUrl", baseUrl + Metadata.MetadataService.TokenPath);
+            w.WriteString("securityKeyUrl", baseUrl + Metadata.MetadataService.SecurityKeyPath);
+            w.StringOrNull("agencyName", ecs?.Name);
+            w.StringOrNull("domainName", ecs is null ? null : world.DomainName(ecs.DomainId));
+            w.WriteEndObject();
             w.WriteStartArray("identityProviders");
             foreach (var idp in world.IdentityProviders)
             {
@@ -335,6 +351,114 @@ public static class AdminRoutes
             catch (ConfigException e) { throw new AdminException(400, e.Message); }
         }
         return ClockResult(server, server.AdjustClock(set, freeze, advance));
+    }
+
+    private static void WriteCredentialSummary(Utf8JsonWriter w, World world, Credential c, DateTime now)
+    {
+        w.WriteStartObject();
+        w.WriteString("access", c.Access);
+        w.WriteString("source", c.Source);
+        w.WriteBoolean("temporary", c.IsTemporary);
+        w.WriteBoolean("seeded", c.Seeded);
+        w.WriteString("domainId", c.DomainId);
+        w.WriteString("domainName", world.DomainName(c.DomainId));
+        w.StringOrNull("userName", c.UserName);
+        w.StringOrNull("agencyName", c.AgencyName);
+        w.StringOrNull("sessionUser", c.SessionUser);
+        if (c.IssuedAt is { } i) w.WriteString("issuedAt", Jsonw.IamTime(i));
+        else w.WriteNull("issuedAt");
+        if (c.ExpiresAt is { } e) w.WriteString("expiresAt", Jsonw.IamTime(e));
+        else w.WriteNull("expiresAt");
+        w.WriteBoolean("expired", c.ExpiresAt is { } x && now >= x);
+        w.WriteEndObject();
+    }
+
+    private static ApiResult MetadataState(EmulatorServer server)
+    {
+        var world = server.World;
+        var config = server.Config.Metadata;
+        var agency = world.EcsAgency;
+        var current = world.CurrentMetadataCredential;
+        var now = server.Now;
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.StringOrNull("agencyName", agency?.Name);
+            w.StringOrNull("domainName", agency is null ? null : world.DomainName(agency.DomainId));
+            w.WriteBoolean("agencyAttached", config.AgencyAttached && agency is not null);
+            w.WriteNumber("credentialLifetimeSeconds", config.CredentialLifetimeSeconds);
+            w.WriteNumber("overlapSeconds", config.EffectiveOverlapSeconds);
+            w.WritePropertyName("current");
+            if (current is null) w.WriteNullValue();
+            else WriteCredentialSummary(w, world, current, now);
+            if (current?.ExpiresAt is { } e) w.WriteString("rotatesAt", Jsonw.IamTime(e.AddSeconds(-config.EffectiveOverlapSeconds)));
+            else w.WriteNull("rotatesAt");
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult RotateMetadata(EmulatorServer server)
+    {
+        var world = server.World;
+        var agency = world.EcsAgency ?? throw new AdminException(400, $"the seed has no agency trusting {Agency.EcsService}: nothing to rotate");
+        var previous = world.CurrentMetadataCredential;
+        var now = server.Now;
+        var next = world.RotateMetadataCredential(() => Metadata.MetadataService.Issue(server, agency, now));
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("access", next.Access);
+            w.WriteString("issuedAt", Jsonw.IamTime(next.IssuedAt!.Value));
+            w.WriteString("expiresAt", Jsonw.IamTime(next.ExpiresAt!.Value));
+            w.StringOrNull("previous", previous?.Access);
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult ListCredentials(EmulatorServer server, QueryParams query)
+    {
+        var world = server.World;
+        var source = query.Get("source");
+        var now = server.Now;
+        var all = world.SeedCredentials.Concat(world.IssuedCredentials()).Where(c => source is null || c.Source == source).ToList();
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", all.Count);
+            w.WriteStartArray("credentials");
+            foreach (var c in all) WriteCredentialSummary(w, world, c, now);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static ApiResult ExpireCredentials(EmulatorServer server, JsonObject body)
+    {
+        CheckKeys(body, "tokens", "temporary", "source");
+        var source = GetString(body, "source");
+        var neither = !body.ContainsKey("tokens") && !body.ContainsKey("temporary");
+        bool Flag(string name, bool fallback)
+        {
+            if (body[name] is not { } v) return neither && fallback;
+            try { return ConfigValues.Bool(v, name); }
+            catch (ConfigException e) { throw new AdminException(400, e.Message); }
+        }
+        // Without tokens/temporary: both, or only temporary credentials when a source is named.
+        var tokens = Flag("tokens", source is null);
+        var temporary = Flag("temporary", true);
+        if (source is not null && !CredentialSources.Issued.Append(CredentialSources.Temporary).Contains(source))
+            throw new AdminException(400, $"source must be one of: {string.Join(", ", CredentialSources.Issued.Append(CredentialSources.Temporary))}");
+        var now = server.Now;
+        var world = server.World;
+        var t = tokens ? world.ExpireTokens(now) : 0;
+        var c = temporary ? world.ExpireTemporaryCredentials(now, source) : 0;
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("tokensExpired", t);
+            w.WriteNumber("temporaryCredentialsExpired", c);
+            w.WriteEndObject();
+        });
     }
 
     private static ApiResult PostSeed(EmulatorServer server, JsonNode? body)

@@ -120,6 +120,10 @@ public static class Authenticator
             if (!auth.SignedHeaders.Contains("x-security-token")
                 || !AkSkSignature.FixedTimeEquals(credential.SecurityToken!, securityToken))
                 return Fail(kind, "verify aksk signature fail", requestId, credential);
+            // Gap (§14): the gateway's wording for an expired temporary credential is not documented; this message
+            // follows its "token expires, expires_at:" and "Get secretKey failed,ak:" forms and says "expired".
+            if (credential.ExpiresAt is { } expiresAt && now >= expiresAt)
+                return Fail(kind, ExpiredMessage(credential.Access, expiresAt), requestId, credential);
         }
 
         var payloadHash = string.Equals(request.Headers["X-Sdk-Content-Sha256"].ToString(), AkSkSignature.UnsignedPayload,
@@ -177,6 +181,10 @@ public static class Authenticator
             CanonicalRequest = Redact(firstCanonical!),
         };
     }
+
+    /// <summary>The sub-message for a temporary AK used after its expires_at.</summary>
+    public static string ExpiredMessage(string access, DateTime expiresAt) =>
+        $"security token expired,ak:{access},expires_at:{Jsonw.IamTime(expiresAt)}";
 
     private static string StripPort(string host)
     {

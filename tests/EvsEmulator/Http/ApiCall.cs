@@ -26,6 +26,8 @@ public sealed class ApiCall
     /// outcome in the request log.</summary>
     public required Func<AuthOutcome> Authenticate { get; init; }
     public required RequestStats Stats { get; init; }
+    /// <summary>This request's log entry, for handlers that add detail (e.g. why an id token was refused).</summary>
+    public required RequestLogEntry Log { get; init; }
     /// <summary>The emulator clock (machine UTC + clockSkewSeconds) at the time the request was processed.</summary>
     public required DateTime Now { get; init; }
 

@@ -246,6 +246,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             Auth = auth,
             Authenticate = Authenticate,
             Stats = server.Stats,
+            Log = entry,
             Now = now,
         };
         try

@@ -49,8 +49,20 @@ public sealed class Credential
     public string? UserName { get; init; }
     public required string Source { get; init; }
     public DateTime? IssuedAt { get; init; }
+    // Ticks of the expiry (0 = never), read and written atomically: requests read it while the control plane may
+    // expire the credential.
+    private long _expiresTicks;
+
     /// <summary>Null: never expires. Settable: the control plane can expire credentials early.</summary>
-    public DateTime? ExpiresAt { get; set; }
+    public DateTime? ExpiresAt
+    {
+        get
+        {
+            var t = Interlocked.Read(ref _expiresTicks);
+            return t == 0 ? null : new DateTime(t, DateTimeKind.Utc);
+        }
+        set => Interlocked.Exchange(ref _expiresTicks, value?.Ticks ?? 0);
+    }
     /// <summary>For agency credentials: the agency assumed and the session user, if any.</summary>
     public string? AgencyName { get; init; }
     public string? SessionUser { get; init; }

@@ -26,6 +26,11 @@ public sealed class World
     private readonly Dictionary<string, Credential> _credentials = new(StringComparer.Ordinal);
     private readonly List<Credential> _issued = [];
     private readonly Dictionary<string, TokenInfo> _tokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> _metadataTokens = new(StringComparer.Ordinal);
+    private Credential? _metadataCurrent;
+
+    /// <summary>The agency of the ECS server the metadata service runs on: the first agency trusting op_svc_ecs.</summary>
+    public Agency? EcsAgency => Agencies.FirstOrDefault(a => a.TrustedService == Agency.EcsService);
 
     /// <summary>Registers the seed credentials; called once by the seeder.</summary>
     public void Init()
@@ -59,6 +64,57 @@ public sealed class World
     public List<Credential> IssuedCredentials()
     {
         lock (Gate) return [.. _issued];
+    }
+
+    /// <summary>The metadata service's current credential (null before its first use).</summary>
+    public Credential? CurrentMetadataCredential
+    {
+        get
+        {
+            lock (Gate) return _metadataCurrent;
+        }
+    }
+
+    /// <summary>The credential the metadata service hands out at <paramref name="now"/>. The service rotates
+    /// <paramref name="overlapSeconds"/> before expiry: the next credential is issued at (expiry − overlap) and the old
+    /// one stays valid until its own expiry (§14.4.6). A credential already expired is replaced by one issued now.</summary>
+    public Credential MetadataCredential(DateTime now, double lifetimeSeconds, double overlapSeconds, Agency agency,
+        Func<DateTime, Credential> issue)
+    {
+        lock (Gate)
+        {
+            var current = _metadataCurrent;
+            if (current is null || current.DomainId != agency.DomainId || current.AgencyName != agency.Name)
+                current = issue(now);
+            else
+            {
+                var overlap = TimeSpan.FromSeconds(overlapSeconds);
+                while (now >= current.ExpiresAt!.Value - overlap)
+                {
+                    var at = now >= current.ExpiresAt.Value ? now : current.ExpiresAt.Value - overlap;
+                    current = issue(at);
+                }
+            }
+            _metadataCurrent = current;
+            return current;
+        }
+    }
+
+    /// <summary>Rotates now (the control plane): a new current credential; the old one stays valid until it expires.</summary>
+    public Credential RotateMetadataCredential(Func<Credential> issue)
+    {
+        lock (Gate) return _metadataCurrent = issue();
+    }
+
+    public void AddMetadataToken(string token, DateTime expiresAt)
+    {
+        lock (Gate) _metadataTokens[token] = expiresAt;
+    }
+
+    /// <summary>True when the metadata token was issued and has not expired.</summary>
+    public bool MetadataTokenValid(string token, DateTime now)
+    {
+        lock (Gate) return _metadataTokens.TryGetValue(token, out var expires) && now < expires;
     }
 
     public TokenInfo? FindToken(string token)
