@@ -31,6 +31,7 @@ namespace EvsSnapshot.Client
             UserName = settings.UserName;
             DomainName = settings.DomainName;
             SkipCertificateCheck = settings.SkipCertificateCheck;
+            Proxy = settings.Proxy;
             Api = api;
             Snapshots = new SnapshotOperations(api);
             _passwordAuth = auth as PasswordAuthProvider;
@@ -53,6 +54,10 @@ namespace EvsSnapshot.Client
         public string? UserName { get; }
         public string? DomainName { get; }
         public bool SkipCertificateCheck { get; }
+
+        /// <summary>The explicit forward proxy, or null for the system proxy.</summary>
+        public Uri? Proxy { get; }
+
         public int MaximumRetryCount => Api.Transport.Retry.Options.MaxRetryCount;
         public TimeSpan MaximumRetryWait => Api.Transport.Retry.Options.MaxTotalDelay;
         public TimeSpan RequestTimeout => Api.Transport.Retry.Options.RequestTimeout;
@@ -99,12 +104,17 @@ namespace EvsSnapshot.Client
         public static async Task<EvsClient> ConnectAsync(EvsClientSettings settings, CallScope call)
         {
             InputValidator.Region(settings.Region);
+            if (settings.Endpoint == null) CheckKnownRegion(settings.Region);
             if (settings.ProjectId != null) InputValidator.ProjectId(settings.ProjectId);
             var evsEndpoint = CheckEndpoint(settings.Endpoint ?? new Uri($"https://evs.{settings.Region}.myhuaweicloud.com"), "Endpoint");
             var iamEndpoint = CheckEndpoint(settings.IamEndpoint ?? new Uri($"https://iam.{settings.Region}.myhuaweicloud.com"), "IamEndpoint");
+            CheckIamReachable(settings);
+            var proxy = settings.Proxy == null ? null : CheckProxy(settings.Proxy);
 
             var time = settings.TimeProvider ?? TimeProvider.System;
-            var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time);
+            var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time,
+                proxy == null ? null : new ProxySettings(proxy, settings.ProxyCredential));
+            if (settings.ProxyCredential != null) transport.Redactor.Add(settings.ProxyCredential.Password);
             var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId };
             try
             {
@@ -175,6 +185,46 @@ namespace EvsSnapshot.Client
                     throw new EvsValidationException("InvalidCredential", parameterName, $"The {what} contains whitespace or a control character.");
                 }
             }
+        }
+
+        /// <summary>Without -Endpoint the region names the endpoint, so it must be a region EVS has (evs-api.md §13.1).</summary>
+        private static void CheckKnownRegion(string region)
+        {
+            if (EvsRegions.IsKnown(region)) return;
+            string? closest = EvsRegions.Closest(region);
+            var error = new EvsValidationException("UnknownRegion", "Region",
+                $"'{InputValidator.Printable(region)}' is not an EVS region" + (closest != null ? $" (did you mean {closest}?)" : string.Empty)
+                + $". The regions are: {string.Join(", ", EvsRegions.All)}.", region);
+            throw error.Advise(EvsAdvice.UseKnownRegion, ("Region", region), ("Suggestion", closest));
+        }
+
+        /// <summary>
+        /// A private endpoint (-Endpoint) says nothing about where IAM is: whatever needs IAM (password sign-in,
+        /// looking up the project) then needs -IamEndpoint, or the project id so that no lookup is needed.
+        /// </summary>
+        private static void CheckIamReachable(EvsClientSettings settings)
+        {
+            if (settings.Endpoint == null || settings.IamEndpoint != null) return;
+            if (settings.AuthType == EvsAuthType.Password)
+            {
+                throw new EvsValidationException("IamEndpointRequired", "IamEndpoint",
+                    "With -Endpoint, signing in with a user name and password also needs -IamEndpoint: IAM issues the tokens, and a private EVS endpoint does not say where IAM is.", settings.Endpoint);
+            }
+            if (settings.ProjectId == null)
+            {
+                throw new EvsValidationException("ProjectIdRequired", "ProjectId",
+                    "With -Endpoint, pass -ProjectId, or -IamEndpoint so the project can be looked up: a private EVS endpoint does not say where IAM is.", settings.Endpoint);
+            }
+        }
+
+        /// <summary>An explicit forward proxy: http(s), no credentials in the URL (they go in -ProxyCredential).</summary>
+        internal static Uri CheckProxy(Uri proxy)
+        {
+            if (!proxy.IsAbsoluteUri || (proxy.Scheme != Uri.UriSchemeHttp && proxy.Scheme != Uri.UriSchemeHttps))
+                throw new EvsValidationException("InvalidProxy", "Proxy", $"'{proxy}' is not an http(s) proxy URL such as http://proxy.example.com:8080.", proxy);
+            if (!string.IsNullOrEmpty(proxy.UserInfo))
+                throw new EvsValidationException("InvalidProxy", "Proxy", "The -Proxy URL must not contain credentials; pass them with -ProxyCredential.", proxy.GetLeftPart(UriPartial.Scheme) + proxy.Host);
+            return proxy;
         }
 
         /// <summary>https only, except plain http to this machine (the emulator); no credentials or query in the URL.</summary>

@@ -20,6 +20,12 @@ namespace EvsSnapshot.Client
         public string? DomainName { get; set; }
         public string? Password { get; set; }
         public bool SkipCertificateCheck { get; set; }
+
+        /// <summary>An explicit forward proxy; null uses the system proxy (see about_EvsSnapshot).</summary>
+        public Uri? Proxy { get; set; }
+
+        /// <summary>Credentials for <see cref="Proxy"/> (a secret: only ever sent to the proxy, by the HTTP handler).</summary>
+        public System.Net.NetworkCredential? ProxyCredential { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();
 
         /// <summary>Test seam: an HTTP handler to use instead of the network.</summary>

@@ -53,6 +53,15 @@ namespace EvsSnapshot
         WaitForVolume,
         ChooseProject,
         TrustCertificate,
+
+        /// <summary>A name was passed where an id is expected: the cmdlet has a name parameter for it (facts: Name).</summary>
+        UseNameParameter,
+
+        /// <summary>A rollback is running (facts: SnapshotId when known, VolumeId).</summary>
+        WaitForRollback,
+
+        /// <summary>The region is not one the module knows (facts: Region, Suggestion when one is close).</summary>
+        UseKnownRegion,
     }
 
     /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>

@@ -33,18 +33,10 @@ namespace EvsSnapshot.Commands
         protected override IEnumerable<string> Values => VolumeStatus.All;
     }
 
-    /// <summary>The regions with an EVS endpoint (../shared/evs-api.md §7).</summary>
+    /// <summary>The regions with an EVS endpoint: the client's one list (evs-api.md §13.1).</summary>
     public sealed class RegionCompleter : StaticValueCompleter
     {
-        internal static readonly string[] Regions =
-        {
-            "cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
-            "cn-south-1", "cn-south-2", "cn-south-4", "cn-southwest-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-            "ap-southeast-4", "af-south-1", "sa-brazil-1", "la-north-2", "la-south-2", "na-mexico-1", "tr-west-1", "ae-ad-1",
-            "me-east-1", "eu-west-0", "eu-west-101", "ru-moscow-1", "ru-northwest-2", "my-kualalumpur-1",
-        };
-
-        protected override IEnumerable<string> Values => Regions;
+        protected override IEnumerable<string> Values => Client.EvsRegions.All;
     }
 
     /// <summary>
@@ -78,6 +70,55 @@ namespace EvsSnapshot.Commands
                 return Array.Empty<CompletionResult>(); // completion must never throw at the user
             }
         }
+    }
+
+    /// <summary>
+    /// Completes names (not files) from the context's <see cref="CompletionCache"/>: distinct names starting with
+    /// what was typed, ignoring case; never waits on the API.
+    /// </summary>
+    public abstract class LiveValueCompleter : IArgumentCompleter
+    {
+        private const int MaxCandidates = 200;
+
+        internal abstract IEnumerable<string?> Values(EvsContext context);
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            try
+            {
+                var context = (Unwrap.Base(fakeBoundParameters?["Context"]) as EvsContext) ?? CurrentContext.Value;
+                if (context == null) return Array.Empty<CompletionResult>();
+                var pattern = new WildcardPattern(WildcardPattern.Escape((wordToComplete ?? string.Empty).Trim('\'', '"')) + "*", WildcardOptions.IgnoreCase);
+                return Values(context)
+                    .Where(v => !string.IsNullOrEmpty(v) && pattern.IsMatch(v))
+                    .Distinct(StringComparer.Ordinal)
+                    .OrderBy(v => v, StringComparer.OrdinalIgnoreCase)
+                    .Take(MaxCandidates)
+                    .Select(v => new CompletionResult(StaticValueCompleter.Quote(v!), v, CompletionResultType.ParameterValue, v))
+                    .ToList();
+            }
+            catch (Exception)
+            {
+                return Array.Empty<CompletionResult>(); // completion must never throw at the user
+            }
+        }
+    }
+
+    public sealed class VolumeNameCompleter : LiveValueCompleter
+    {
+        internal override IEnumerable<string?> Values(EvsContext context) => context.Completions.Volumes.Get().Select(c => c.Name);
+    }
+
+    public sealed class SnapshotNameCompleter : LiveValueCompleter
+    {
+        internal override IEnumerable<string?> Values(EvsContext context) => context.Completions.Snapshots.Get().Select(c => c.Name);
+    }
+
+    /// <summary>The project's availability zones, learnt from its disks (EVS v2 has no zone API).</summary>
+    public sealed class AvailabilityZoneCompleter : LiveValueCompleter
+    {
+        internal override IEnumerable<string?> Values(EvsContext context) => context.Completions.Volumes.Get().Select(c => c.Zone);
     }
 
     public sealed class VolumeIdCompleter : LiveIdCompleter

@@ -80,6 +80,15 @@ namespace EvsSnapshot.Commands
         [Parameter(Mandatory = true, ParameterSetName = IamCredentialSet)]
         public string? DomainName { get; set; }
 
+        /// <summary>An explicit forward proxy for every request of this context; without it the system proxy is used.</summary>
+        [Parameter]
+        public Uri? Proxy { get; set; }
+
+        /// <summary>Credentials for -Proxy (sent only to the proxy, when it asks for them).</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
         /// <summary>Accept any TLS certificate (private clouds with their own CA only).</summary>
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
@@ -112,6 +121,8 @@ namespace EvsSnapshot.Commands
                 Endpoint = Endpoint,
                 IamEndpoint = IamEndpoint,
                 SkipCertificateCheck = SkipCertificateCheck.IsPresent,
+                Proxy = Proxy,
+                ProxyCredential = ProxyCredential?.GetNetworkCredential(),
                 Retry = new RetryOptions
                 {
                     MaxRetryCount = MaximumRetryCount,
@@ -143,11 +154,37 @@ namespace EvsSnapshot.Commands
             finally
             {
                 settings.SecretKey = settings.Password = settings.Token = settings.SecurityToken = null;
+                settings.ProxyCredential = null;
             }
 
             CurrentContext.Value = context;
             Streams.Verbose(this, $"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}) through {context.Endpoint}.");
             if (PassThru.IsPresent) WriteObject(context);
+            else if (TypedAtThePrompt()) WriteSummary(context);
+        }
+
+        /// <summary>
+        /// Typed at an interactive prompt (not inside a script or function, not in a -NonInteractive or hosted
+        /// session): then one line says what was connected, as Connect-AzAccount does. Scripts stay quiet.
+        /// </summary>
+        private bool TypedAtThePrompt()
+        {
+            if (MyInvocation.CommandOrigin != CommandOrigin.Runspace) return false;
+            if (Host?.UI?.RawUI == null || Host.Name == "Default Host" || Host.Name == "ServerRemoteHost") return false;
+            foreach (var argument in Environment.GetCommandLineArgs())
+            {
+                string a = argument.TrimStart('-', '/').ToLowerInvariant();
+                if (a.Length >= 4 && "noninteractive".StartsWith(a, StringComparison.Ordinal)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>To the host through the information stream (as Write-Host does): never into captured output.</summary>
+        private void WriteSummary(EvsContext context)
+        {
+            string proxy = context.Proxy != null ? $" via proxy {context.Proxy.GetLeftPart(UriPartial.Authority)}" : string.Empty;
+            string line = $"Connected to project {context.ProjectId} in {context.Region} as {context.Identity} ({context.AuthType}), endpoint {context.Endpoint.GetLeftPart(UriPartial.Authority)}{proxy}.";
+            WriteInformation(new HostInformationMessage { Message = line }, new[] { "PSHOST" });
         }
 
         private void FillCredentials(EvsClientSettings settings)

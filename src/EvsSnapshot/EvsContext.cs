@@ -47,6 +47,12 @@ namespace EvsSnapshot
         public string? UserName => Client.UserName;
         public string? DomainName => Client.DomainName;
         public bool SkipCertificateCheck => Client.SkipCertificateCheck;
+
+        /// <summary>The explicit proxy from Connect-EvsProject -Proxy; null when the system proxy is used.</summary>
+        public Uri? Proxy => Client.Proxy;
+
+        /// <summary>Who this context acts as: the access key, user@account, or "(token)". Never a secret.</summary>
+        public string Identity => AccessKey ?? (UserName != null ? UserName + "@" + DomainName : "(token)");
         public int MaximumRetryCount => Client.MaximumRetryCount;
         public TimeSpan MaximumRetryWait => Client.MaximumRetryWait;
         public TimeSpan RequestTimeout => Client.RequestTimeout;

@@ -1,4 +1,8 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
+using EvsSnapshot.Client.Listing;
 using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
@@ -14,6 +18,8 @@ namespace EvsSnapshot.Commands
         private const string ListSet = "List";
         private const string ByIdSet = "ById";
 
+        private VolumeFilter _filter = new VolumeFilter();
+
         /// <summary>Disk ids (UUIDs).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ByIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(VolumeIdCompleter))]
@@ -26,17 +32,34 @@ namespace EvsSnapshot.Commands
         [Parameter(ParameterSetName = ByIdSet, ValueFromPipeline = true)]
         public SnapshotDetails? Snapshot { get; set; }
 
-        /// <summary>Disk name; exact names are filtered by the server, names with wildcards here.</summary>
+        /// <summary>Disk names; exact names are filtered by the server, names with wildcards here.</summary>
         [Parameter(Position = 0, ParameterSetName = ListSet)]
         [SupportsWildcards]
-        public string? Name { get; set; }
+        [ArgumentCompleter(typeof(VolumeNameCompleter))]
+        public string[]? Name { get; set; }
 
+        /// <summary>Disk statuses, in any letter case (in-use, available...).</summary>
         [Parameter(ParameterSetName = ListSet)]
         [ArgumentCompleter(typeof(VolumeStatusCompleter))]
-        public string? Status { get; set; }
+        public string[]? Status { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [ArgumentCompleter(typeof(AvailabilityZoneCompleter))]
         public string? AvailabilityZone { get; set; }
+
+        /// <summary>Only disks with all these metadata pairs (filtered by the server).</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        public Hashtable? Metadata { get; set; }
+
+        /// <summary>Only disks created before this instant, or longer ago than this age.</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        [AgeOrInstant(nameof(OlderThan))]
+        public DateTime OlderThan { get; set; }
+
+        /// <summary>Only disks created after this instant, or more recently than this age.</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        [AgeOrInstant(nameof(NewerThan))]
+        public DateTime NewerThan { get; set; }
 
         /// <summary>Disks per request (1 to 1000).</summary>
         [Parameter(ParameterSetName = ListSet)]
@@ -44,9 +67,24 @@ namespace EvsSnapshot.Commands
 
         protected override void BeginProcessing()
         {
-            if (ParameterSetName == ListSet) CheckParameters(() => InputValidator.PageSize(PageSize));
+            if (ParameterSetName == ListSet)
+            {
+                CheckParameters(() =>
+                {
+                    InputValidator.PageSize(PageSize);
+                    foreach (var name in NamePatterns.From(Name)) _filter.Names.Add(name);
+                    foreach (var status in InputValidator.VolumeStatusValues(Status)) _filter.Statuses.Add(status);
+                    _filter.AvailabilityZone = AvailabilityZone;
+                    foreach (var pair in InputValidator.MetadataFilter(Unwrap.Plain(Metadata))) _filter.Metadata[pair.Key] = pair.Value;
+                    _filter.CreatedBeforeUtc = Bound(nameof(OlderThan)) ? OlderThan : (DateTime?)null;
+                    _filter.CreatedAfterUtc = Bound(nameof(NewerThan)) ? NewerThan : (DateTime?)null;
+                    InputValidator.CreatedRange(_filter.CreatedBeforeUtc, _filter.CreatedAfterUtc);
+                });
+            }
             base.BeginProcessing();
         }
+
+        private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         protected override void ProcessRecord()
         {
@@ -68,24 +106,23 @@ namespace EvsSnapshot.Commands
                 return;
             }
 
-            var query = new Client.VolumeQuery { Status = Status, AvailabilityZone = AvailabilityZone };
-            WildcardPattern? pattern = null;
-            if (Name != null)
-            {
-                if (WildcardPattern.ContainsWildcardCharacters(Name)) pattern = new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-                else query.Name = Name;
-            }
+            var plan = ListPlanner.Plan(_filter);
+            var namesWritten = new HashSet<string>(StringComparer.Ordinal);
             try
             {
-                WritePages(
-                    (offset, limit, call) => ActiveContext.Api.ListVolumesAsync(query, offset, limit, call),
-                    v => v.Id, PageSize, PagingParameters,
-                    pattern == null ? null : new System.Func<VolumeDetails, bool>(v => pattern.IsMatch(v.Name ?? string.Empty)));
+                var outcome = WriteList(plan, (query, offset, limit, call) => ActiveContext.Api.ListVolumesAsync(query, offset, limit, call),
+                    v => v.Id, PageSize, PagingParameters, v => { if (v.Name != null) namesWritten.Add(v.Name); });
+                if (!outcome.Complete) return;
+                WarnUnmatchedNames(_filter.Names, namesWritten, "disk", OtherFilters);
+                CheckZoneAfterEmptyList(AvailabilityZone, outcome);
             }
             catch (EvsException ex)
             {
                 WriteEvsError(ex, Name);
             }
         }
+
+        private bool OtherFilters => _filter.Statuses.Count > 0 || _filter.AvailabilityZone != null || _filter.Metadata.Count > 0
+                                     || _filter.CreatedBeforeUtc != null || _filter.CreatedAfterUtc != null;
     }
 }

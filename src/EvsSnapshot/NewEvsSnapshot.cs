@@ -1,7 +1,9 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using EvsSnapshot.Client.Listing;
 using EvsSnapshot.Client.Operations;
 using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Validation;
@@ -13,18 +15,33 @@ namespace EvsSnapshot.Commands
     /// (-ThrottleLimit); a retried create never makes a second snapshot. With -Wait, returns each snapshot once
     /// it is available.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "EvsSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.New, "EvsSnapshot", DefaultParameterSetName = ByIdSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SnapshotDetails))]
     public sealed class NewEvsSnapshotCommand : EvsConcurrentCmdlet
     {
+        private const string ByIdSet = "ById";
+        private const string ByNameSet = "ByName";
+
         private string? _name;
         private string? _description;
         private Dictionary<string, string> _metadata = new Dictionary<string, string>();
+        private readonly OncePerVolume _once = new OncePerVolume();
+        private readonly Dictionary<string, string?> _volumeNames = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The disk to snapshot. Binds from the VolumeId property of piped disks (and snapshots).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByIdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(VolumeIdCompleter))]
         public string VolumeId { get; set; } = string.Empty;
+
+        /// <summary>A disk piped in (binds together with its VolumeId): lets prompts and results name the disk.</summary>
+        [Parameter(ParameterSetName = ByIdSet, ValueFromPipeline = true)]
+        public VolumeDetails? InputObject { get; set; }
+
+        /// <summary>The disks to snapshot by name; a wildcard snapshots every disk it matches. Found with one disk listing.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(VolumeNameCompleter))]
+        public string[] VolumeName { get; set; } = new string[0];
 
         /// <summary>Snapshot name, 1-64 characters, not starting with autobk_snapshot_. Deliberately not bound from the pipeline.</summary>
         [Parameter]
@@ -74,6 +91,11 @@ namespace EvsSnapshot.Commands
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == ByNameSet)
+            {
+                foreach (var volume in ResolveNames()) Snapshot(volume.Id, volume.Name);
+                return;
+            }
             string volumeId;
             try
             {
@@ -84,10 +106,43 @@ namespace EvsSnapshot.Commands
                 WriteEvsError(ex, VolumeId);
                 return;
             }
+            Snapshot(volumeId, InputObject != null && string.Equals(InputObject.Id, volumeId, StringComparison.OrdinalIgnoreCase) ? InputObject.Name : null);
+        }
+
+        /// <summary>The disks -VolumeName names: one listing; an exact name must name one disk, a wildcard any number.</summary>
+        private List<VolumeDetails> ResolveNames()
+        {
+            var found = new List<VolumeDetails>();
+            var patterns = NamePatterns.From(VolumeName);
+            NameMatches<VolumeDetails> matches;
+            try
+            {
+                matches = Run(call => NameLookup.VolumesAsync(ActiveContext.Api, patterns, call));
+            }
+            catch (EvsException ex)
+            {
+                WriteEvsError(ex, VolumeName);
+                return found;
+            }
+            foreach (var pair in matches.ByName)
+            {
+                var refusal = NameRule.Volumes(pair.Key, pair.Value);
+                if (refusal != null) WriteEvsError(refusal, pair.Key.Text);
+                else if (pair.Value.Count == 0) WriteWarning($"No disk matches '{InputValidator.Printable(pair.Key.Text)}': nothing to snapshot for it.");
+                else found.AddRange(pair.Value);
+            }
+            return found;
+        }
+
+        private void Snapshot(string volumeId, string? volumeName)
+        {
+            if (volumeName != null) _volumeNames[volumeId] = volumeName;
+            if (!_once.FirstTime(volumeId)) return; // one snapshot per disk per run; the repeats are reported at the end
 
             // The default name is decided here, so the confirmation and the snapshot show the same one.
             string name = _name ?? SnapshotNaming.DefaultName(volumeId, DateTime.UtcNow);
-            if (!ShouldProcess($"volume {volumeId}", $"Create snapshot '{name}'")) return;
+            string what = $"Create snapshot '{InputValidator.Printable(name)}' of {Labels.Disk(volumeId, volumeName)}";
+            if (!ShouldProceed(false, what, "Create snapshot")) return;
 
             var spec = new CreateSnapshotSpec
             {
@@ -101,10 +156,19 @@ namespace EvsSnapshot.Commands
             Submit(volumeId, async call =>
             {
                 var snapshot = await snapshots.CreateAsync(spec, call).ConfigureAwait(false);
+                snapshot.VolumeName = volumeName;
                 call.Trace.Verbose($"Created snapshot {snapshot.Id} ('{snapshot.Name}') of volume {volumeId}; status {snapshot.Status}.");
                 if (IsWaiting) AddToWait(snapshot.Id, snapshot);
                 else PostObject(snapshot);
             }, "VolumeNotFound");
+        }
+
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            if (_once.Dropped == 0) return;
+            var repeats = _once.Repeats.Select(r => $"{Labels.Disk(r.Key, _volumeNames.TryGetValue(r.Key, out var n) ? n : null)} {r.Value} more time(s)");
+            WriteWarning($"{_once.Dropped} repeated disk(s) dropped: New-EvsSnapshot makes one snapshot per disk per run ({string.Join("; ", repeats)}).");
         }
     }
 }

@@ -13,6 +13,15 @@ namespace EvsSnapshot.Commands
     [OutputType(typeof(void))]
     public sealed class RemoveEvsSnapshotCommand : SnapshotTargetCmdlet
     {
+        /// <summary>The snapshots to delete by name; a wildcard deletes every snapshot it matches (each confirmed).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+        [Alias("SnapshotName")]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        public string[] Name { get; set; } = new string[0];
+
+        protected override string[]? TargetNames => Name;
+
         /// <summary>Delete without asking for confirmation (-WhatIf still only reports).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -49,8 +58,28 @@ namespace EvsSnapshot.Commands
 
         protected override void ProcessSnapshot(string snapshotId, SnapshotDetails? piped)
         {
-            string label = piped?.Name != null ? $"snapshot {snapshotId} ('{piped.Name}')" : $"snapshot {snapshotId}";
-            if (!ShouldProceed(Force.IsPresent, label, "Delete")) return;
+            if (piped == null && WillAsk(Force.IsPresent))
+            {
+                // A prompt or -WhatIf line names the snapshot: one GET, which the delete then does not repeat.
+                try
+                {
+                    piped = Run(call => ActiveContext.Api.GetSnapshotAsync(snapshotId, call));
+                }
+                catch (EvsException ex)
+                {
+                    WriteEvsError(ex, snapshotId, "SnapshotNotFound");
+                    return;
+                }
+                var refusal = BackupSnapshotRule.Refusal(piped, SnapshotAction.Delete);
+                if (refusal != null)
+                {
+                    WriteEvsError(refusal, piped);
+                    return;
+                }
+            }
+            string what = "Delete " + Labels.Snapshot(snapshotId, piped)
+                          + (piped?.VolumeId != null ? " from " + Labels.Disk(piped.VolumeId, piped.VolumeName) : string.Empty);
+            if (!ShouldProceed(Force.IsPresent, what, "Delete snapshot")) return;
 
             var snapshots = ActiveContext.Snapshots;
             Submit(snapshotId, async call =>

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using EvsSnapshot.Client.Operations;
 using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Client.Waiting;
 using EvsSnapshot.Validation;
@@ -16,6 +17,17 @@ namespace EvsSnapshot.Commands
     [OutputType(typeof(VolumeDetails))]
     public sealed class RestoreEvsSnapshotCommand : SnapshotTargetCmdlet
     {
+        /// <summary>The snapshot to roll back by name; it must name exactly one snapshot (wildcards too).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+        [Alias("SnapshotName")]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        public string[] Name { get; set; } = new string[0];
+
+        protected override string[]? TargetNames => Name;
+
+        protected override bool OneSnapshotPerName => true;
+
         /// <summary>Also rename the disk (the rollback API's "name").</summary>
         [Parameter]
         public string? VolumeName { get; set; }
@@ -64,24 +76,33 @@ namespace EvsSnapshot.Commands
 
         protected override void ProcessSnapshot(string snapshotId, SnapshotDetails? piped)
         {
-            string label = piped?.VolumeId != null
-                ? $"volume {piped.VolumeId} from snapshot {snapshotId}"
-                : $"the source volume of snapshot {snapshotId}";
-            if (!ShouldProceed(Force.IsPresent, label, "Roll back (overwrites the disk's data)")) return;
+            var snapshots = ActiveContext.Snapshots;
+            // Checked first, on fresh state: a refusal comes before any prompt, and the prompt names disk and snapshot.
+            RollbackStarted plan;
+            try
+            {
+                plan = Run(call => snapshots.PrepareRollbackAsync(snapshotId, call));
+            }
+            catch (EvsException ex)
+            {
+                WriteEvsError(ex, snapshotId, "SnapshotNotFound");
+                return;
+            }
+            string what = $"Roll back {Labels.Disk(plan.Volume.Id, plan.Volume.Name)} to {Labels.Snapshot(snapshotId, plan.Snapshot, withId: false)}";
+            if (!ShouldProceed(Force.IsPresent, what, "Roll back (overwrites the disk's data)")) return;
 
             var api = ActiveContext.Api;
-            var snapshots = ActiveContext.Snapshots;
             string? volumeName = VolumeName;
             bool passThru = PassThru.IsPresent;
             var waitOptions = _waitOptions;
             Submit(snapshotId, async call =>
             {
-                var started = await snapshots.RollbackAsync(snapshotId, volumeName, call).ConfigureAwait(false);
-                string volumeId = started.Volume.Id;
+                await snapshots.RollbackAsync(plan, volumeName, call).ConfigureAwait(false);
+                string volumeId = plan.Volume.Id;
                 call.Trace.Verbose($"Rollback of volume {volumeId} to snapshot {snapshotId} accepted.");
                 if (waitOptions != null)
                 {
-                    var snapshotDone = WaitForSnapshotAsync(snapshotId, null);
+                    var snapshotDone = WaitForSnapshotAsync(snapshotId, plan.Snapshot);
                     var volumeDone = VolumeWaiter.WaitForStatusAsync(api, volumeId, VolumeStatus.Available, new[] { VolumeStatus.ErrorRollbacking, VolumeStatus.Error }, waitOptions, call);
                     await Task.WhenAll(snapshotDone, volumeDone).ConfigureAwait(false);
                     call.Trace.Verbose($"Rollback of volume {volumeId} to snapshot {snapshotId} finished.");

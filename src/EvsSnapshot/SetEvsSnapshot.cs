@@ -22,6 +22,14 @@ namespace EvsSnapshot.Commands
         private Dictionary<string, string>? _add;
         private string[] _remove = new string[0];
 
+        /// <summary>The snapshots to change by name (-Name is the new name here); a wildcard changes every snapshot it matches.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        public string[] SnapshotName { get; set; } = new string[0];
+
+        protected override string[]? TargetNames => SnapshotName;
+
         /// <summary>New name, 1-64 characters, not starting with autobk_snapshot_.</summary>
         [Parameter]
         public string? Name { get; set; }
@@ -62,7 +70,7 @@ namespace EvsSnapshot.Commands
 
         protected override void ProcessSnapshot(string snapshotId, SnapshotDetails? piped)
         {
-            if (!ShouldProcess($"snapshot {snapshotId}", Describe())) return;
+            if (!ShouldProceed(false, $"Change {Labels.Snapshot(snapshotId, piped)}: {Describe()}", "Change snapshot")) return;
 
             var change = new SnapshotChange
             {

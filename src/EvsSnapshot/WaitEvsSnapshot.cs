@@ -13,6 +13,15 @@ namespace EvsSnapshot.Commands
     [OutputType(typeof(SnapshotDetails))]
     public sealed class WaitEvsSnapshotCommand : SnapshotTargetCmdlet
     {
+        /// <summary>The snapshots to wait for by name; a wildcard waits for every snapshot it matches.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+        [Alias("SnapshotName")]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        public string[] Name { get; set; } = new string[0];
+
+        protected override string[]? TargetNames => Name;
+
         /// <summary>The status to wait for.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(SnapshotStatusCompleter))]

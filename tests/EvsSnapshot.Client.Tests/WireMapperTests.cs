@@ -26,11 +26,21 @@ public class WireMapperTests
     public void Timestamp_WithoutZone_IsUtcAndKeepsMicroseconds()
     {
         var s = Snap(Full);
-        Assert.NotNull(s.CreatedAt);
-        var t = s.CreatedAt!.Value;
+        Assert.NotNull(s.CreatedAtUtc);
+        var t = s.CreatedAtUtc!.Value;
         Assert.Equal(DateTimeKind.Utc, t.Kind);
         Assert.Equal(new DateTime(2018, 6, 6, 10, 58, 47, DateTimeKind.Utc), t.AddTicks(-(t.Ticks % TimeSpan.TicksPerSecond)));
         Assert.Equal(3_490_510, t.Ticks % TimeSpan.TicksPerSecond); // .349051 s
+    }
+
+    [Fact]
+    public void CreatedAt_IsTheSameInstantInLocalTime()
+    {
+        var s = Snap(Full);
+        var local = s.CreatedAt!.Value;
+        Assert.Equal(DateTimeKind.Local, local.Kind);
+        Assert.Equal(s.CreatedAtUtc!.Value, local.ToUniversalTime());
+        Assert.Equal(TimeZoneInfo.ConvertTimeFromUtc(s.CreatedAtUtc.Value, TimeZoneInfo.Local), DateTime.SpecifyKind(local, DateTimeKind.Unspecified));
     }
 
     [Theory]
@@ -135,7 +145,8 @@ public class WireMapperTests
         var a = Assert.Single(v.Attachments);
         Assert.Equal("srv", a.ServerId);
         Assert.Equal("att-legacy", a.AttachmentId);
-        Assert.Equal(DateTimeKind.Utc, a.AttachedAt!.Value.Kind);
+        Assert.Equal(DateTimeKind.Utc, a.AttachedAtUtc!.Value.Kind);
+        Assert.Equal(DateTimeKind.Local, a.AttachedAt!.Value.Kind);
         Assert.Equal("s1", v.SourceSnapshotId);
         Assert.Null(v.Encrypted);
         Assert.Equal("prod", v.Tags["env"]);

@@ -107,7 +107,8 @@ namespace EvsSnapshot.Client
                 .WithQuery("offset", offset.ToString(CultureInfo.InvariantCulture))
                 .WithQuery("name", query.Name)
                 .WithQuery("status", query.Status)
-                .WithQuery("availability_zone", query.AvailabilityZone);
+                .WithQuery("availability_zone", query.AvailabilityZone)
+                .WithQuery("metadata", query.Metadata == null ? null : WireMapper.JsonObjectText(query.Metadata));
             return Transport.SendAsync(request, r =>
             {
                 var list = WireMapper.Deserialize(r, WireJson.Default.VolumeListWire);
@@ -122,6 +123,29 @@ namespace EvsSnapshot.Client
             var request = Evs(HttpMethod.Get, $"get volume {volumeId}", "cloudvolumes", volumeId);
             return Transport.SendAsync(request, r => WireMapper.ToVolume(WireMapper.Deserialize(r, WireJson.Default.VolumeEnvelope).Volume), call);
         }
+
+        /// <summary>
+        /// The availability zones the project's disks are in, from one listing of every disk (EVS v2 has no zone
+        /// API, evs-api.md §12.1), sorted.
+        /// </summary>
+        public async Task<IReadOnlyList<string>> ListAvailabilityZonesAsync(CallScope call)
+        {
+            var zones = new SortedSet<string>(StringComparer.Ordinal);
+            var reader = new PageReader<VolumeDetails>((offset, limit) => ListVolumesAsync(new VolumeQuery(), offset, limit, call), v => v.Id, 0, 1000, null);
+            IReadOnlyList<VolumeDetails>? page;
+            while ((page = await reader.NextAsync().ConfigureAwait(false)) != null)
+            {
+                foreach (var volume in page)
+                {
+                    if (!string.IsNullOrEmpty(volume.AvailabilityZone)) zones.Add(volume.AvailabilityZone!);
+                }
+            }
+            return zones.ToList();
+        }
+
+        /// <summary>Every page of a disk list, in order (for lookups that need them all).</summary>
+        internal PageReader<VolumeDetails> ReadVolumes(VolumeQuery query, CallScope call) =>
+            new PageReader<VolumeDetails>((offset, limit) => ListVolumesAsync(query, offset, limit, call), v => v.Id, 0, 1000, null);
 
         // ---------------------------------------------------------------- snapshots: reads
 

@@ -18,5 +18,8 @@ namespace EvsSnapshot.Client
         public string? Name { get; set; }
         public string? Status { get; set; }
         public string? AvailabilityZone { get; set; }
+
+        /// <summary>Disks with all these metadata pairs: sent as the <c>metadata</c> JSON object string (evs-api.md §12.1).</summary>
+        public IDictionary<string, string>? Metadata { get; set; }
     }
 }

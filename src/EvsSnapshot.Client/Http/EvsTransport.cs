@@ -16,6 +16,19 @@ namespace EvsSnapshot.Client.Http
     /// is the <see cref="ResponseClassifier"/>'s verdict; how long to wait, the <see cref="RetryPolicy"/>'s; the
     /// -Debug line, the <see cref="ExchangeTracer"/>'s. Every call of the client goes through <see cref="SendAsync{T}"/>.
     /// </summary>
+    /// <summary>An explicit forward proxy and its credentials.</summary>
+    internal sealed class ProxySettings
+    {
+        public ProxySettings(Uri address, NetworkCredential? credential)
+        {
+            Address = address;
+            Credential = credential;
+        }
+
+        public Uri Address { get; }
+        public NetworkCredential? Credential { get; }
+    }
+
     internal sealed class EvsTransport : IDisposable
     {
         public const long DefaultMaxResponseBytes = 32L * 1024 * 1024;
@@ -26,14 +39,15 @@ namespace EvsSnapshot.Client.Http
         private readonly ExchangeTracer _tracer;
         private long _requestCount;
 
-        public EvsTransport(Uri evsEndpoint, Uri iamEndpoint, RetryOptions retry, bool skipCertificateCheck, HttpMessageHandler? handler = null, TimeProvider? time = null)
+        public EvsTransport(Uri evsEndpoint, Uri iamEndpoint, RetryOptions retry, bool skipCertificateCheck, HttpMessageHandler? handler = null, TimeProvider? time = null,
+            ProxySettings? proxy = null)
         {
             EvsEndpoint = evsEndpoint;
             IamEndpoint = iamEndpoint;
             Time = time ?? TimeProvider.System;
             Retry = new RetryPolicy(retry, Time);
             _tracer = new ExchangeTracer(Redactor);
-            _http = new HttpClient(handler ?? CreateHandler(skipCertificateCheck), disposeHandler: true)
+            _http = new HttpClient(handler ?? CreateHandler(skipCertificateCheck, proxy), disposeHandler: true)
             {
                 Timeout = Timeout.InfiniteTimeSpan, // per-request timeouts are ours, so retries and Ctrl+C stay in control
             };
@@ -52,7 +66,12 @@ namespace EvsSnapshot.Client.Http
         /// <summary>HTTP requests sent through this transport (all attempts).</summary>
         public long RequestCount => Interlocked.Read(ref _requestCount);
 
-        private static HttpMessageHandler CreateHandler(bool skipCertificateCheck)
+        /// <summary>
+        /// The handler: without an explicit proxy, HttpClientHandler uses the system proxy (UseProxy is true by
+        /// default: on .NET 8+ HTTP(S)_PROXY/ALL_PROXY/NO_PROXY on Linux and macOS, the WinINET settings on
+        /// Windows; on .NET Framework the Internet Options proxy).
+        /// </summary>
+        private static HttpMessageHandler CreateHandler(bool skipCertificateCheck, ProxySettings? proxy)
         {
             var handler = new HttpClientHandler
             {
@@ -62,6 +81,12 @@ namespace EvsSnapshot.Client.Http
                 // .NET Framework defaults to 2 connections per host, which would serialize -ThrottleLimit on 5.1.
                 MaxConnectionsPerServer = 256,
             };
+            if (proxy != null)
+            {
+                // Every request goes through it, loopback destinations included (BypassProxyOnLocal false).
+                handler.Proxy = new WebProxy(proxy.Address, false) { Credentials = proxy.Credential };
+                handler.UseProxy = true;
+            }
             if (skipCertificateCheck)
             {
                 handler.ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => true;

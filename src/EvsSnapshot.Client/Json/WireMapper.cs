@@ -40,8 +40,8 @@ namespace EvsSnapshot.Client.Json
                 Status = wire.Status!,
                 Name = wire.Name,
                 Description = wire.Description,
-                CreatedAt = ParseTime(wire.CreatedAt, "created_at"),
-                UpdatedAt = ParseTime(wire.UpdatedAt, "updated_at"),
+                CreatedAtUtc = ParseTime(wire.CreatedAt, "created_at"),
+                UpdatedAtUtc = ParseTime(wire.UpdatedAt, "updated_at"),
                 Metadata = ToStringMap(wire.Metadata),
                 VolumeId = wire.VolumeId,
                 Size = ParseInt(wire.Size, "size"),
@@ -70,7 +70,7 @@ namespace EvsSnapshot.Client.Json
                         Device = a.Device,
                         AttachmentId = a.AttachmentId ?? a.Id,
                         HostName = a.HostName,
-                        AttachedAt = ParseTime(a.AttachedAt, "attached_at"),
+                        AttachedAtUtc = ParseTime(a.AttachedAt, "attached_at"),
                     });
                 }
             }
@@ -87,8 +87,8 @@ namespace EvsSnapshot.Client.Json
                 Multiattach = ParseBool(wire.Multiattach, "multiattach") ?? false,
                 Attachments = attachments,
                 Metadata = ToStringMap(wire.Metadata),
-                CreatedAt = ParseTime(wire.CreatedAt, "created_at"),
-                UpdatedAt = ParseTime(wire.UpdatedAt, "updated_at"),
+                CreatedAtUtc = ParseTime(wire.CreatedAt, "created_at"),
+                UpdatedAtUtc = ParseTime(wire.UpdatedAt, "updated_at"),
                 SourceSnapshotId = wire.SnapshotId,
                 ServiceType = wire.ServiceType,
                 Encrypted = ParseBool(wire.Encrypted, "encrypted"),
@@ -156,6 +156,21 @@ namespace EvsSnapshot.Client.Json
             text = text.Trim().TrimEnd('%');
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var pct)
                 ? (int)Math.Max(0, Math.Min(100, Math.Round(pct))) : (int?)null;
+        }
+
+        /// <summary>A string map as compact JSON object text (for query parameters that take JSON).</summary>
+        public static string JsonObjectText(IDictionary<string, string> map)
+        {
+            using (var buffer = new MemoryStream())
+            {
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    writer.WriteStartObject();
+                    foreach (var pair in map) writer.WriteString(pair.Key, pair.Value);
+                    writer.WriteEndObject();
+                }
+                return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            }
         }
 
         public static Dictionary<string, string> ToStringMap(Dictionary<string, JsonElement>? map)

@@ -31,7 +31,7 @@ namespace EvsSnapshot.Client.Operations
         /// sending, 502/503/504, a garbled answer), the snapshots of that volume are searched for the token before
         /// anything is sent again: a snapshot that was committed is returned, never created twice.
         /// </summary>
-        public Task<SnapshotDetails> CreateAsync(CreateSnapshotSpec spec, CallScope call)
+        public async Task<SnapshotDetails> CreateAsync(CreateSnapshotSpec spec, CallScope call)
         {
             string volumeId = InputValidator.VolumeId(spec.VolumeId);
             string name = spec.Name ?? SnapshotNaming.DefaultName(volumeId, _time.GetUtcNow().UtcDateTime);
@@ -41,6 +41,21 @@ namespace EvsSnapshot.Client.Operations
                 [InputValidator.ClientTokenMetadataKey] = clientToken,
             };
             var request = _api.CreateSnapshotRequest(volumeId, name, spec.Description, spec.Force, metadata);
+            try
+            {
+                return await SendCreateAsync(request, volumeId, clientToken, call).ConfigureAwait(false);
+            }
+            catch (EvsApiException refused) when (refused.StatusCode == 400)
+            {
+                // The API says only that the status is wrong; a disk in a rollback deserves its own answer.
+                var rollingBack = await RollbackRule.VolumeRollingBackAsync(_api, volumeId, refused, call).ConfigureAwait(false);
+                if (rollingBack != null) throw rollingBack;
+                throw;
+            }
+        }
+
+        private Task<SnapshotDetails> SendCreateAsync(ApiRequest request, string volumeId, string clientToken, CallScope call)
+        {
             return _once.SendAsync(request, EvsApi.ParseSnapshotEnvelope, async () =>
             {
                 var existing = await FindByClientTokenAsync(volumeId, clientToken, call).ConfigureAwait(false);
@@ -84,7 +99,8 @@ namespace EvsSnapshot.Client.Operations
             }
             catch (EvsApiException ex) when (ex.ErrorCode == "EVS.1047")
             {
-                if (!await IsDeletingOrGoneAsync(snapshotId, call).ConfigureAwait(false)) throw;
+                if (await IsDeletingOrGoneAsync(snapshotId, call, ex).ConfigureAwait(false)) return;
+                throw;
             }
         }
 
@@ -95,6 +111,16 @@ namespace EvsSnapshot.Client.Operations
         /// HTTP stack itself, so a plain 400 is always the API's real answer.)
         /// </summary>
         public async Task<RollbackStarted> RollbackAsync(string snapshotId, string? volumeName, CallScope call)
+        {
+            var plan = await PrepareRollbackAsync(snapshotId, call).ConfigureAwait(false);
+            return await RollbackAsync(plan, volumeName, call).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The checks of a rollback on fresh state, without sending it: the snapshot and its disk, so a prompt can
+        /// name both before anything changes.
+        /// </summary>
+        public async Task<RollbackStarted> PrepareRollbackAsync(string snapshotId, CallScope call)
         {
             snapshotId = InputValidator.SnapshotId(snapshotId);
             var snapshot = await _api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
@@ -111,8 +137,15 @@ namespace EvsSnapshot.Client.Operations
             }
             refusal = RollbackRule.VolumeRefusal(volume);
             if (refusal != null) throw refusal;
-            await RollbackOnceAsync(snapshotId, volume.Id, volumeName, call).ConfigureAwait(false);
+            snapshot.VolumeName = volume.Name;
             return new RollbackStarted(snapshot, volume);
+        }
+
+        /// <summary>Sends a rollback that <see cref="PrepareRollbackAsync"/> checked (the API's 400 still guards a change since).</summary>
+        public async Task<RollbackStarted> RollbackAsync(RollbackStarted checkedPlan, string? volumeName, CallScope call)
+        {
+            await RollbackOnceAsync(checkedPlan.Snapshot.Id, checkedPlan.Volume.Id, volumeName, call).ConfigureAwait(false);
+            return checkedPlan;
         }
 
         /// <summary>The rollback itself, sent once in effect; no checks (the caller made them).</summary>
@@ -153,6 +186,8 @@ namespace EvsSnapshot.Client.Operations
             var snapshot = known ?? await _api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
             var refusal = BackupSnapshotRule.Refusal(snapshot, action);
             if (refusal != null) throw refusal;
+            // Fresh state that shows a rollback: say so before sending a delete the API would refuse.
+            if (known == null && action == SnapshotAction.Delete && snapshot.Status == SnapshotStatus.Rollbacking) throw RollbackRule.SnapshotRollingBack(snapshot, null);
             return snapshot;
         }
 
@@ -171,11 +206,13 @@ namespace EvsSnapshot.Client.Operations
             return null;
         }
 
-        private async Task<bool> IsDeletingOrGoneAsync(string snapshotId, CallScope call)
+        /// <summary>True when the snapshot is being deleted or gone; a snapshot in a rollback is an error of its own.</summary>
+        private async Task<bool> IsDeletingOrGoneAsync(string snapshotId, CallScope call, EvsApiException? refusal = null)
         {
             try
             {
                 var current = await _api.GetSnapshotAsync(snapshotId, call).ConfigureAwait(false);
+                if (refusal != null && current.Status == SnapshotStatus.Rollbacking) throw RollbackRule.SnapshotRollingBack(current, refusal);
                 if (current.Status != SnapshotStatus.Deleting) return false;
                 call.Trace.Verbose($"Snapshot {snapshotId} is being deleted: the delete went through.");
                 return true;

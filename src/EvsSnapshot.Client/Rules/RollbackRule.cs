@@ -40,6 +40,33 @@ namespace EvsSnapshot.Client.Rules
             return error.Advise(attached ? EvsAdvice.DetachVolume : EvsAdvice.WaitForVolume, ("VolumeId", volume.Id));
         }
 
+        /// <summary>A snapshot in a rollback cannot be deleted until the rollback ends.</summary>
+        public static EvsException SnapshotRollingBack(SnapshotDetails snapshot, System.Exception? inner) =>
+            new EvsException(EvsErrorKind.InvalidState, "SnapshotRollingBack",
+                $"Snapshot {snapshot.Id} ('{snapshot.Name}') is being rolled back onto disk {snapshot.VolumeId}; it can be deleted when the rollback has finished.", inner)
+            { Target = snapshot }.Advise(EvsAdvice.WaitForRollback, ("SnapshotId", snapshot.Id), ("VolumeId", snapshot.VolumeId));
+
+        /// <summary>
+        /// After the API refused a change to a disk: the error for a disk in a rollback (one GET to find out), or
+        /// null when the disk is in some other state (or cannot be read), and the API's own error stands.
+        /// </summary>
+        internal static async System.Threading.Tasks.Task<EvsException?> VolumeRollingBackAsync(EvsApi api, string volumeId, EvsApiException refusal, Http.CallScope call)
+        {
+            VolumeDetails volume;
+            try
+            {
+                volume = await api.GetVolumeAsync(volumeId, call).ConfigureAwait(false);
+            }
+            catch (EvsException)
+            {
+                return null;
+            }
+            if (volume.Status != VolumeStatus.Rollbacking) return null;
+            return new EvsException(EvsErrorKind.InvalidState, "VolumeRollingBack",
+                $"Disk {volume.Id} ('{volume.Name}') is being rolled back to a snapshot; it can be snapshotted when the rollback has finished.", refusal)
+            { Target = volume }.Advise(EvsAdvice.WaitForRollback, ("VolumeId", volume.Id));
+        }
+
         /// <summary>The source disk of the snapshot is gone: a rollback cannot go anywhere else.</summary>
         public static EvsException SourceVolumeMissing(SnapshotDetails snapshot, System.Exception inner) =>
             new EvsException(EvsErrorKind.NotFound, "VolumeNotFound",

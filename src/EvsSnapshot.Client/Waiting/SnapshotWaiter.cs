@@ -259,6 +259,8 @@ namespace EvsSnapshot.Client.Waiting
 
         private void Evaluate(Entry entry, SnapshotDetails details)
         {
+            // The disk's name is known only from what the caller passed in; keep it on the fresh state.
+            if (details.VolumeName == null) details.VolumeName = entry.Last?.VolumeName;
             entry.Last = details;
             if (!_options.Deleted && string.Equals(details.Status, _options.TargetStatus, StringComparison.OrdinalIgnoreCase))
             {
@@ -290,7 +292,7 @@ namespace EvsSnapshot.Client.Waiting
             }
             if (overdue.Count == 0) return;
             string target = _options.Deleted ? "deleted" : "'" + _options.TargetStatus + "'";
-            string list = string.Join(", ", overdue.Select(e => $"{e.Id} ({e.Last?.Status ?? "status unknown"}{ProgressText(e.Last)})"));
+            string list = string.Join(", ", overdue.Select(e => Describe(e.Id, e.Last)));
             var error = new EvsException(EvsErrorKind.WaitTimeout, "WaitTimeout",
                 string.Format(CultureInfo.InvariantCulture, "Timed out after {0} waiting for {1} snapshot(s) to be {2}; still pending: {3}.",
                     FormatSpan(_options.Timeout), overdue.Count, target, list))
@@ -337,6 +339,19 @@ namespace EvsSnapshot.Client.Waiting
             double sum = finished * 100.0 + pending.Sum(p => (double)(p.Progress ?? 0));
             int percent = total == 0 ? 100 : (int)Math.Min(100, Math.Round(sum / total));
             Progress(new WaitProgress(total, finished, pending, percent));
+        }
+
+        /// <summary>The snapshots not settled yet, with their last known state (for a report when the wait is interrupted).</summary>
+        public IReadOnlyList<SnapshotDetails> PendingSnapshots()
+        {
+            lock (_lock) return _pending.Values.Select(e => e.Last ?? new SnapshotDetails { Id = e.Id, Status = "unknown" }).ToList();
+        }
+
+        /// <summary><c>'name' (id, status, 45%)</c>: what a person needs to find a snapshot in a report.</summary>
+        public static string Describe(string id, SnapshotDetails? last)
+        {
+            string name = last?.Name != null ? "'" + Validation.InputValidator.Printable(last.Name) + "' " : string.Empty;
+            return $"{name}({id}, {last?.Status ?? "status unknown"}{ProgressText(last)})";
         }
 
         private static string ProgressText(SnapshotDetails? details) =>

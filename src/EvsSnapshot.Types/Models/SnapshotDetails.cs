@@ -20,13 +20,32 @@ namespace EvsSnapshot
 
         public string? VolumeId { get; internal set; }
 
-        /// <summary>UTC.</summary>
-        public DateTime? CreatedAt { get; internal set; }
+        /// <summary>
+        /// The source disk's name when the module already knew it (the disk was piped in or named with
+        /// -VolumeName); null otherwise: the API does not return it and the module sends no request per row for it.
+        /// </summary>
+        public string? VolumeName { get; internal set; }
+
+        /// <summary>
+        /// Local time (Kind Local), so <c>Where-Object CreatedAt -lt (Get-Date).AddDays(-7)</c> compares the same
+        /// instants in every time zone (PowerShell compares DateTime values without looking at their kind).
+        /// </summary>
+        public DateTime? CreatedAt => Times.Local(CreatedAtUtc);
+
+        /// <summary>The same instant as <see cref="CreatedAt"/> in UTC (Kind Utc).</summary>
+        public DateTime? CreatedAtUtc { get; internal set; }
+
+        /// <summary>Local time; null until the snapshot is first updated.</summary>
+        public DateTime? UpdatedAt => Times.Local(UpdatedAtUtc);
 
         /// <summary>UTC; null until the snapshot is first updated.</summary>
-        public DateTime? UpdatedAt { get; internal set; }
+        public DateTime? UpdatedAtUtc { get; internal set; }
 
         public IDictionary<string, string> Metadata { get; internal set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>The metadata as one line of text (<c>k=v; k2=v2</c>, see <see cref="MetadataText"/>), for Export-Csv and logs.</summary>
+        public string MetadataText => EvsSnapshot.MetadataText.Format(Metadata);
+
         public string? ProjectId { get; internal set; }
 
         /// <summary>Creation progress in percent (from <c>os-extended-snapshot-attributes:progress</c>); null when the API omits it.</summary>

@@ -25,11 +25,20 @@ namespace EvsSnapshot
         public IReadOnlyList<VolumeAttachment> Attachments { get; internal set; } = Array.Empty<VolumeAttachment>();
         public IDictionary<string, string> Metadata { get; internal set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        /// <summary>UTC.</summary>
-        public DateTime? CreatedAt { get; internal set; }
+        /// <summary>The metadata as one line of text (<c>k=v; k2=v2</c>, escaping as in <see cref="EvsSnapshot.MetadataText"/>).</summary>
+        public string MetadataText => EvsSnapshot.MetadataText.Format(Metadata);
+
+        /// <summary>Local time (Kind Local): compares right with Get-Date in every time zone.</summary>
+        public DateTime? CreatedAt => Times.Local(CreatedAtUtc);
+
+        /// <summary>The same instant in UTC (Kind Utc).</summary>
+        public DateTime? CreatedAtUtc { get; internal set; }
+
+        /// <summary>Local time.</summary>
+        public DateTime? UpdatedAt => Times.Local(UpdatedAtUtc);
 
         /// <summary>UTC.</summary>
-        public DateTime? UpdatedAt { get; internal set; }
+        public DateTime? UpdatedAtUtc { get; internal set; }
 
         /// <summary>The snapshot this disk was created from, if any.</summary>
         public string? SourceSnapshotId { get; internal set; }
@@ -49,8 +58,11 @@ namespace EvsSnapshot
         public string? AttachmentId { get; internal set; }
         public string? HostName { get; internal set; }
 
-        /// <summary>UTC.</summary>
-        public DateTime? AttachedAt { get; internal set; }
+        /// <summary>Local time (Kind Local).</summary>
+        public DateTime? AttachedAt => Times.Local(AttachedAtUtc);
+
+        /// <summary>UTC (Kind Utc).</summary>
+        public DateTime? AttachedAtUtc { get; internal set; }
 
         public override string ToString() => ServerId + ":" + Device;
     }

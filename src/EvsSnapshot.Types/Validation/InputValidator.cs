@@ -57,8 +57,11 @@ namespace EvsSnapshot.Validation
             "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z",
             RegexOptions.CultureInvariant);
 
-        // Huawei project ids are 32 hex characters; private clouds may differ, so allow a conservative id alphabet.
-        private static readonly Regex ProjectIdPattern = new Regex("^[A-Za-z0-9_-]{1,64}\\z", RegexOptions.CultureInvariant);
+        // Project ids are Keystone ids, 32 hex characters, in the public cloud and in Huawei Cloud Stack alike.
+        private static readonly Regex ProjectIdPattern = new Regex("^[0-9a-fA-F]{32}\\z", RegexOptions.CultureInvariant);
+
+        // What a garbled or cut id looks like (hex and dashes only), as opposed to a name typed where an id belongs.
+        private static readonly Regex IdLikePattern = new Regex("^[0-9a-fA-F-]{8,}\\z", RegexOptions.CultureInvariant);
 
         private static readonly Regex RegionPattern = new Regex("^[a-z0-9]+(-[a-z0-9]+)*\\z", RegexOptions.CultureInvariant);
 
@@ -84,18 +87,28 @@ namespace EvsSnapshot.Validation
             }
             if (!IsUuid(value))
             {
-                throw new EvsValidationException(errorId, parameterName,
+                var error = new EvsValidationException(errorId, parameterName,
                     $"'{Printable(value)}' is not a valid {what} id: EVS {what} ids are UUIDs such as 0b4c5d6e-1f2a-4b3c-8d9e-0a1b2c3d4e5f.", value);
+                if (LooksLikeName(value)) error.Advise(EvsAdvice.UseNameParameter, ("Name", value));
+                throw error;
             }
             return value.ToLowerInvariant();
         }
+
+        /// <summary>A value that reads as a name someone typed where an id belongs: printable, not too long, not hex-and-dashes.</summary>
+        public static bool LooksLikeName(string? value) =>
+            value != null && value.Trim().Length > 0 && value.Length <= MaxNameLength && !HasControlCharacter(value, false)
+            && value.IndexOfAny(new[] { '/', '\\' }) < 0 && !IdLikePattern.IsMatch(value);
 
         public static string ProjectId(string? value, string parameterName = "ProjectId")
         {
             if (value == null || !ProjectIdPattern.IsMatch(value))
             {
+                string what = LooksLikeName(value) && !IdLikePattern.IsMatch(value!)
+                    ? $"-{parameterName} wants the project's id, not its name: '{Printable(value)}' is not 32 hexadecimal characters."
+                    : $"'{Printable(value)}' is not a valid project id: project ids are 32 hexadecimal characters.";
                 throw new EvsValidationException("InvalidProjectId", parameterName,
-                    $"'{Printable(value)}' is not a valid project id: use the 32-character id shown in the console under My Credentials > Projects.", value);
+                    what + $" Copy the id from the console (My Credentials > Projects), or omit -{parameterName} to look the project up from the region.", value);
             }
             return value;
         }
@@ -243,6 +256,91 @@ namespace EvsSnapshot.Validation
             if (match != null) return match;
             throw new EvsValidationException("InvalidStatus", parameterName,
                 $"'{Printable(value)}' is not a {what}; use one of {string.Join(", ", known)}.", value);
+        }
+
+        /// <summary>Each value a known snapshot status (any letter case), as the API spells it, without repeats.</summary>
+        public static string[] SnapshotStatusValues(string[]? values, string parameterName = "Status") =>
+            Distinct(values, v => SnapshotStatusValue(v, parameterName));
+
+        /// <summary>Each value a known disk status (any letter case), as the API spells it, without repeats.</summary>
+        public static string[] VolumeStatusValues(string[]? values, string parameterName = "Status") =>
+            Distinct(values, v => VolumeStatusValue(v, parameterName));
+
+        private static string[] Distinct(string[]? values, Func<string, string> check)
+        {
+            var result = new List<string>();
+            foreach (var value in values ?? new string[0])
+            {
+                string checkedValue = check(value);
+                if (!result.Contains(checkedValue)) result.Add(checkedValue);
+            }
+            return result.ToArray();
+        }
+
+        /// <summary>Volume ids (UUIDs), normalised, without repeats; the first bad one fails.</summary>
+        public static string[] VolumeIds(string[]? values, string parameterName = "VolumeId") => Distinct(values, v => VolumeId(v, parameterName));
+
+        /// <summary>
+        /// Metadata to filter by: non-empty string keys, string values. Unlike metadata to write, system keys
+        /// (<c>__system__*</c>) and the module's own client-token key may be searched for.
+        /// </summary>
+        public static Dictionary<string, string> MetadataFilter(IDictionary? metadata, string parameterName = "Metadata")
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (metadata == null) return result;
+            foreach (DictionaryEntry entry in metadata)
+            {
+                if (!(entry.Key is string key) || key.Length == 0)
+                {
+                    throw new EvsValidationException("MetadataKeyNotString", parameterName,
+                        $"A -{parameterName} key is {(entry.Key == null ? "null" : entry.Key is string ? "empty" : entry.Key.GetType().Name)}; keys must be non-empty strings.", entry.Key);
+                }
+                if (!(entry.Value is string value))
+                {
+                    string type = entry.Value == null ? "null" : entry.Value.GetType().Name;
+                    throw new EvsValidationException("MetadataValueNotString", parameterName,
+                        $"The -{parameterName} value for key '{Printable(key)}' is {type}; metadata values are strings (quote it, e.g. @{{ tier = '1' }}).", key);
+                }
+                result[key] = value;
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// The instant an -OlderThan / -NewerThan value names, in UTC: a TimeSpan is an age (now minus it), a
+        /// DateTime or DateTimeOffset an instant. A DateTime of Kind Unspecified (what Get-Date and [datetime]'...'
+        /// give) is local time, as PowerShell means it. Strings parse as a TimeSpan (d.hh:mm:ss) or else a date.
+        /// </summary>
+        public static DateTime CreatedCutoff(object? value, DateTime utcNow, string parameterName)
+        {
+            switch (value)
+            {
+                case TimeSpan age when age >= TimeSpan.Zero:
+                    return utcNow - age;
+                case TimeSpan _:
+                    throw new EvsValidationException("InvalidAge", parameterName, $"-{parameterName} is a negative age ({value}); pass how old, e.g. (New-TimeSpan -Days 7).", value);
+                case DateTimeOffset instant:
+                    return instant.UtcDateTime;
+                case DateTime instant:
+                    return instant.Kind == DateTimeKind.Utc ? instant : DateTime.SpecifyKind(instant, DateTimeKind.Local).ToUniversalTime();
+                case string text when TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var parsedAge) && text.IndexOf(':') >= 0:
+                    return CreatedCutoff(parsedAge, utcNow, parameterName);
+                case string text when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var parsed):
+                    return parsed.UtcDateTime;
+                default:
+                    throw new EvsValidationException("InvalidAge", parameterName,
+                        $"-{parameterName} takes an age (a TimeSpan such as (New-TimeSpan -Days 7) or '7.00:00:00') or an instant (a DateTime such as (Get-Date).AddDays(-7)); got {(value == null ? "null" : "'" + Printable(value.ToString()) + "'")}.", value);
+            }
+        }
+
+        /// <summary>-OlderThan and -NewerThan together must leave a time between them.</summary>
+        public static void CreatedRange(DateTime? beforeUtc, DateTime? afterUtc, string olderParameter = "OlderThan", string newerParameter = "NewerThan")
+        {
+            if (beforeUtc is DateTime before && afterUtc is DateTime after && after >= before)
+            {
+                throw new EvsValidationException("ConflictingParameters", newerParameter,
+                    $"-{newerParameter} ({after:yyyy-MM-dd HH:mm:ss} UTC) is not earlier than -{olderParameter} ({before:yyyy-MM-dd HH:mm:ss} UTC): nothing can be both.", after);
+            }
         }
 
         public static void PageSize(int pageSize, string parameterName = "PageSize")

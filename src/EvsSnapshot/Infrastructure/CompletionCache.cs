@@ -13,16 +13,20 @@ namespace EvsSnapshot.Commands
     /// <summary>One thing a completer can offer.</summary>
     internal sealed class CompletionCandidate
     {
-        public CompletionCandidate(string id, string? name, string status)
+        public CompletionCandidate(string id, string? name, string status, string? zone = null)
         {
             Id = id;
             Name = name;
             Status = status;
+            Zone = zone;
         }
 
         public string Id { get; }
         public string? Name { get; }
         public string Status { get; }
+
+        /// <summary>The availability zone (disks only): the zone completer learns the project's zones from the disks.</summary>
+        public string? Zone { get; }
     }
 
     /// <summary>
@@ -43,7 +47,7 @@ namespace EvsSnapshot.Commands
             Volumes = new Entry(async (call) =>
             {
                 var reader = new PageReader<VolumeDetails>((offset, limit) => api.ListVolumesAsync(new VolumeQuery(), offset, limit, call), v => v.Id, 0, 1000, MaxItems);
-                return await ReadAllAsync(reader, v => new CompletionCandidate(v.Id, v.Name, v.Status)).ConfigureAwait(false);
+                return await ReadAllAsync(reader, v => new CompletionCandidate(v.Id, v.Name, v.Status, v.AvailabilityZone)).ConfigureAwait(false);
             });
             Snapshots = new Entry(async (call) =>
             {

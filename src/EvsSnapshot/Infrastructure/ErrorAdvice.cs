@@ -54,11 +54,40 @@ namespace EvsSnapshot.Commands
                     return "Wait until the disk is available, then run Restore-EvsSnapshot again.";
                 case EvsAdvice.ChooseProject:
                     return error.ErrorId == "ProjectNotFound" ? "Pass -ProjectId, or check -Region." : "Pass -ProjectId to choose the project.";
+                case EvsAdvice.UseNameParameter:
+                    return $"Did you mean -{NameParameter(error)} {Quoted(error.Fact("Name"))}? -{IdParameter(error)} takes an id (a UUID); -{NameParameter(error)} finds by name.";
+                case EvsAdvice.WaitForRollback:
+                    return snapshot != null
+                        ? $"A rollback is running: wait for it with Wait-EvsSnapshot -Id {snapshot}, then run the command again."
+                        : $"A rollback is running: wait for it with Get-EvsSnapshot -VolumeId {volume} -Status rollbacking | Wait-EvsSnapshot, then run the command again.";
+                case EvsAdvice.UseKnownRegion:
+                    return (error.Fact("Suggestion") is string suggestion ? $"Did you mean -Region {suggestion}? " : string.Empty)
+                        + "Pass a region id from the list (Tab completes them), or -Endpoint (and -IamEndpoint) for a cloud this module does not know.";
                 case EvsAdvice.TrustCertificate:
                     return "For a private cloud with its own CA, trust that CA on this machine or connect with -SkipCertificateCheck.";
                 default:
                     return null;
             }
+        }
+
+        /// <summary>Advice that belongs in the message itself, where a person reads it first.</summary>
+        public static bool ShownWithMessage(EvsException error) => error.Advice == EvsAdvice.UseNameParameter;
+
+        /// <summary>The parameter an id was given to: the validator's parameter name.</summary>
+        private static string IdParameter(EvsException error) => (error as EvsValidationException)?.ParameterName ?? "Id";
+
+        /// <summary>-VolumeId's name counterpart is -VolumeName; -Id's is -Name.</summary>
+        private static string NameParameter(EvsException error)
+        {
+            string id = IdParameter(error);
+            return id.EndsWith("Id", System.StringComparison.Ordinal) ? id.Substring(0, id.Length - 2) + "Name" : "Name";
+        }
+
+        /// <summary>A value as it would be typed: quoted when it has spaces or quote marks.</summary>
+        private static string Quoted(string? value)
+        {
+            value ??= string.Empty;
+            return value.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '@', '#', '&', '|' }) >= 0 ? "'" + value.Replace("'", "''") + "'" : value;
         }
     }
 }

@@ -18,7 +18,8 @@ namespace EvsSnapshot.Commands
                 string? advice = ErrorAdvice.RecommendedAction(evs);
                 if (advice != null)
                 {
-                    record.ErrorDetails = new ErrorDetails(evs.Message) { RecommendedAction = advice };
+                    string shown = ErrorAdvice.ShownWithMessage(evs) ? evs.Message + " " + advice : evs.Message;
+                    record.ErrorDetails = new ErrorDetails(shown) { RecommendedAction = advice };
                 }
                 return record;
             }

@@ -79,49 +79,102 @@ namespace EvsSnapshot.Commands
         }
 
         /// <summary>
-        /// Writes a paged list as it arrives. The next page is requested half-way through writing the current one,
-        /// so a consumer that stops early (Select-Object -First) costs no extra request, and one that reads on
-        /// rarely waits. <paramref name="clientFilter"/> (wildcards) disables server-side -First/-Skip.
+        /// Writes a planned list as it arrives, one query's pages after another. The next page is requested half-way
+        /// through writing the current one, so a consumer that stops early (Select-Object -First) costs no extra
+        /// request, and one that reads on rarely waits. -First/-Skip go to the server only when one query with no
+        /// local filter is listed; several queries are de-duplicated by id. <paramref name="beforeWrite"/> sees
+        /// every item written.
         /// </summary>
-        protected void WritePages<T>(Func<int, int, CallScope, Task<Client.Paging.Page<T>>> fetch, Func<T, string> key, int pageSize,
-            PagingParameters? paging, Func<T, bool>? clientFilter)
+        private protected ListOutcome WriteList<TQuery, T>(Client.Listing.ListPlan<TQuery, T> plan, Func<TQuery, int, int, CallScope, Task<Client.Paging.Page<T>>> fetch,
+            Func<T, string> key, int pageSize, PagingParameters? paging, Action<T>? beforeWrite = null)
         {
             ulong skip = paging?.Skip ?? 0;
             ulong first = paging?.First ?? ulong.MaxValue;
-            bool serverPaging = clientFilter == null;
+            bool serverPaging = plan.LocalFilter == null && plan.Queries.Count == 1;
+            var seen = plan.Queries.Count > 1 ? new System.Collections.Generic.HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
             var call = Call;
-            var reader = new Client.Paging.PageReader<T>(
-                (offset, limit) => fetch(offset, limit, call),
-                key,
-                serverPaging ? (int)Math.Min(skip, int.MaxValue) : 0,
-                pageSize,
-                serverPaging && first != ulong.MaxValue ? (long)Math.Min(first, long.MaxValue) : (long?)null);
-
             bool totalWritten = false;
             ulong skipped = serverPaging ? skip : 0, written = 0;
-            while (written < first)
+            foreach (var query in plan.Queries)
             {
-                var items = Run(_ => reader.NextAsync());
-                if (items == null) break;
-                if (!totalWritten && paging != null && paging.IncludeTotalCount && serverPaging)
+                var reader = new Client.Paging.PageReader<T>(
+                    (offset, limit) => fetch(query, offset, limit, call),
+                    key,
+                    serverPaging ? (int)Math.Min(skip, int.MaxValue) : 0,
+                    pageSize,
+                    serverPaging && first != ulong.MaxValue ? (long)Math.Min(first, long.MaxValue) : (long?)null);
+                while (written < first)
                 {
-                    totalWritten = true;
-                    WriteObject(paging.NewTotalCount((ulong)(reader.TotalCount ?? 0), reader.TotalCount.HasValue ? 1.0 : 0.0));
+                    var items = Run(_ => reader.NextAsync());
+                    if (items == null) break;
+                    if (!totalWritten && paging != null && paging.IncludeTotalCount && serverPaging)
+                    {
+                        totalWritten = true;
+                        WriteObject(paging.NewTotalCount((ulong)(reader.TotalCount ?? 0), reader.TotalCount.HasValue ? 1.0 : 0.0));
+                    }
+                    for (int i = 0; i < items.Count && written < first; i++)
+                    {
+                        if (i == items.Count / 2) reader.Prefetch();
+                        var item = items[i];
+                        if (plan.LocalFilter != null && !plan.LocalFilter(item)) continue;
+                        if (seen != null && !seen.Add(key(item))) continue;
+                        if (skipped < skip) { skipped++; continue; }
+                        beforeWrite?.Invoke(item);
+                        WriteObject(item);
+                        written++;
+                    }
                 }
-                for (int i = 0; i < items.Count && written < first; i++)
-                {
-                    if (i == items.Count / 2) reader.Prefetch();
-                    var item = items[i];
-                    if (clientFilter != null && !clientFilter(item)) continue;
-                    if (skipped < skip) { skipped++; continue; }
-                    WriteObject(item);
-                    written++;
-                }
+                if (written >= first) break;
             }
             if (!totalWritten && paging != null && paging.IncludeTotalCount)
             {
-                WriteObject(paging.NewTotalCount(serverPaging ? (ulong)(reader.TotalCount ?? 0) : written, serverPaging && reader.TotalCount.HasValue ? 1.0 : 0.0));
+                WriteObject(paging.NewTotalCount(written, 0.0));
+            }
+            return new ListOutcome(written, complete: written < first);
+        }
+
+        /// <summary>
+        /// After a list: a warning for each exact name that matched nothing (a typo must not pass in silence;
+        /// wildcards that match nothing stay silent, as PowerShell's own cmdlets do).
+        /// </summary>
+        private protected void WarnUnmatchedNames(System.Collections.Generic.IEnumerable<Client.Listing.NamePattern> names, System.Collections.Generic.ISet<string> namesWritten, string what, bool otherFilters)
+        {
+            foreach (var name in names)
+            {
+                if (name.IsWildcard || namesWritten.Contains(name.Text)) continue;
+                WriteWarning($"No {what} named '{Validation.InputValidator.Printable(name.Text)}' was found"
+                    + (otherFilters ? " among those that match the other filters" : string.Empty)
+                    + " (names are compared exactly, letter case included; use wildcards such as '*" + Validation.InputValidator.Printable(name.Text) + "*' to search).");
             }
         }
+
+        /// <summary>After a list that found nothing for -AvailabilityZone: an error when no disk of the project is in that zone (one disk listing).</summary>
+        private protected void CheckZoneAfterEmptyList(string? zone, ListOutcome outcome)
+        {
+            if (zone == null || outcome.Written > 0 || !outcome.Complete) return;
+            try
+            {
+                var zones = Run(call => ActiveContext.Api.ListAvailabilityZonesAsync(call));
+                var error = Client.Rules.ZoneRule.Unknown(zone, zones);
+                if (error != null) WriteEvsError(error, zone);
+            }
+            catch (EvsException ex)
+            {
+                Streams.Verbose(this, "Could not list the disks to check -AvailabilityZone: " + ex.Message);
+            }
+        }
+    }
+
+    /// <summary>How a list ended: how many items were written, and whether the list was read to its end (not cut by -First).</summary>
+    internal readonly struct ListOutcome
+    {
+        public ListOutcome(ulong written, bool complete)
+        {
+            Written = written;
+            Complete = complete;
+        }
+
+        public ulong Written { get; }
+        public bool Complete { get; }
     }
 }

@@ -107,11 +107,33 @@ namespace EvsSnapshot.Commands
             _waiterTask.GetAwaiter().GetResult();
         }
 
+        /// <summary>
+        /// Ctrl+C: the pipeline can no longer write to its streams, so the snapshots still pending go to the host
+        /// as a warning (console and transcript, or the warning stream of a hosted runspace): the runbook log then
+        /// says what to look at.
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            var pending = _waiter?.PendingSnapshots();
+            if (pending == null || pending.Count == 0) return;
+            try
+            {
+                Host.UI.WriteWarningLine($"{MyInvocation.MyCommand.Name} was stopped while waiting; {pending.Count} snapshot(s) still pending: "
+                    + string.Join("; ", pending.Select(p => SnapshotWaiter.Describe(p.Id, p))));
+            }
+            catch (Exception)
+            {
+                // A host that cannot write any more: nothing else can be done at this point.
+            }
+        }
+
         private void WriteWaitProgress(WaitProgress progress)
         {
             var pending = progress.Pending
                 .Take(5)
-                .Select(s => s.Id.Substring(0, Math.Min(8, s.Id.Length)) + " " + s.Status + (s.Progress != null && s.Status == SnapshotStatus.Creating ? " " + s.Progress + "%" : string.Empty));
+                .Select(s => (s.Name != null ? "'" + Validation.InputValidator.Printable(s.Name) + "' " : string.Empty) + Labels.ShortId(s.Id) + " " + s.Status
+                             + (s.Progress != null && s.Status == SnapshotStatus.Creating ? " " + s.Progress + "%" : string.Empty));
             string status = string.Format(CultureInfo.InvariantCulture, "{0} of {1} done", progress.Finished, progress.Total);
             if (progress.Pending.Count > 0) status += "; waiting for " + string.Join(", ", pending) + (progress.Pending.Count > 5 ? ", ..." : string.Empty);
             WriteProgress(new ProgressRecord(_progressId, _waitActivity, status) { PercentComplete = progress.PercentComplete });
@@ -120,12 +142,39 @@ namespace EvsSnapshot.Commands
         // ------------------------------------------------------------------ helpers for derived cmdlets
 
         /// <summary>
-        /// ShouldProcess, except that -Force skips the confirmation prompt. -WhatIf still wins over -Force.
+        /// ShouldProcess with a sentence that names things as a person does (-WhatIf prints it, the prompt asks it),
+        /// except that -Force skips the prompt; -WhatIf still wins over -Force. A host that cannot prompt
+        /// (non-interactive) stops the command with ConfirmationRequired, which says how to go ahead.
         /// </summary>
-        protected bool ShouldProceed(bool force, string target, string action)
+        protected bool ShouldProceed(bool force, string description, string caption)
         {
             if (force && !WhatIfRequested()) return true;
-            return ShouldProcess(target, action);
+            try
+            {
+                return ShouldProcess(description + ".", description + "?", caption);
+            }
+            catch (Exception ex) when (ex is System.Management.Automation.Host.HostException || ex is PSInvalidOperationException)
+            {
+                string forceHint = MyInvocation.MyCommand.Parameters.ContainsKey("Force") ? " or -Force" : string.Empty;
+                string message = $"{MyInvocation.MyCommand.Name} asks for confirmation before it goes ahead ({description}), and this PowerShell session cannot ask: it is not interactive. "
+                                 + $"Pass -Confirm:$false{forceHint} to go ahead without asking, or -WhatIf to see what it would do.";
+                ThrowTerminatingError(new ErrorRecord(new PSInvalidOperationException(message, ex), "ConfirmationRequired", ErrorCategory.InvalidOperation, null)
+                {
+                    ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Add -Confirm:$false{forceHint} to the {MyInvocation.MyCommand.Name} command." },
+                });
+                return false;
+            }
+        }
+
+        /// <summary>Whether <see cref="ShouldProceed"/> would show something (a prompt or a -WhatIf line), so it is worth naming things first.</summary>
+        protected bool WillAsk(bool force)
+        {
+            if (WhatIfRequested()) return true;
+            if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var confirm)) return confirm is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(confirm);
+            if (force) return false;
+            var preference = GetVariableValue("ConfirmPreference") is ConfirmImpact p ? p : ConfirmImpact.High;
+            var impact = (GetType().GetCustomAttributes(typeof(CmdletAttribute), true).FirstOrDefault() as CmdletAttribute)?.ConfirmImpact ?? ConfirmImpact.Medium;
+            return preference != ConfirmImpact.None && impact >= preference;
         }
 
         private bool WhatIfRequested()

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Management.Automation;
+using EvsSnapshot.Client.Listing;
 using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Validation;
 
@@ -12,6 +14,7 @@ namespace EvsSnapshot.Commands
     public abstract class SnapshotTargetCmdlet : EvsConcurrentCmdlet
     {
         protected const string DefaultSet = "Default";
+        protected const string ByNameSet = "ByName";
 
         /// <summary>
         /// Snapshot ids (UUIDs). Also bound by value from strings and by property name (Id, SnapshotId) from any
@@ -29,8 +32,19 @@ namespace EvsSnapshot.Commands
         [Parameter(ParameterSetName = DefaultSet, ValueFromPipeline = true)]
         public SnapshotDetails? InputObject { get; set; }
 
+        /// <summary>The names given in the ByName set (the derived cmdlet declares the parameter: -Name, or -SnapshotName where -Name means something else).</summary>
+        protected abstract string[]? TargetNames { get; }
+
+        /// <summary>True when every name must resolve to exactly one snapshot, wildcards included (a rollback overwrites one disk).</summary>
+        protected virtual bool OneSnapshotPerName => false;
+
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == ByNameSet)
+            {
+                foreach (var snapshot in ResolveNames()) Accept(snapshot.Id, snapshot);
+                return;
+            }
             if (InputObject != null)
             {
                 Accept(InputObject.Id, InputObject);
@@ -42,6 +56,34 @@ namespace EvsSnapshot.Commands
                 return;
             }
             foreach (var id in Id) Accept(id, null);
+        }
+
+        /// <summary>
+        /// The snapshots the names name, from one listing (a single exact name is filtered by the server). An exact
+        /// name must name one snapshot; a wildcard any number, or none (a warning says so).
+        /// </summary>
+        private List<SnapshotDetails> ResolveNames()
+        {
+            var found = new List<SnapshotDetails>();
+            var patterns = NamePatterns.From(TargetNames);
+            NameMatches<SnapshotDetails> matches;
+            try
+            {
+                matches = Run(call => NameLookup.SnapshotsAsync(ActiveContext.Api, patterns, call));
+            }
+            catch (EvsException ex)
+            {
+                WriteEvsError(ex, TargetNames);
+                return found;
+            }
+            foreach (var pair in matches.ByName)
+            {
+                var refusal = NameRule.Snapshots(pair.Key, pair.Value, OneSnapshotPerName);
+                if (refusal != null) WriteEvsError(refusal, pair.Key.Text);
+                else if (pair.Value.Count == 0) WriteWarning($"No snapshot matches '{InputValidator.Printable(pair.Key.Text)}'.");
+                else found.AddRange(pair.Value);
+            }
+            return found;
         }
 
         private void Accept(string id, SnapshotDetails? piped)

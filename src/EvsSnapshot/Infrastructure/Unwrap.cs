@@ -9,6 +9,15 @@ namespace EvsSnapshot.Commands
     {
         public static object? Base(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
+        /// <summary>A hashtable from the command line with its keys and values unwrapped from PSObject (null stays null).</summary>
+        public static Hashtable? Plain(IDictionary? table)
+        {
+            if (table == null) return null;
+            var plain = new Hashtable(table.Count);
+            foreach (DictionaryEntry entry in table) plain[Base(entry.Key) ?? string.Empty] = Base(entry.Value);
+            return plain;
+        }
+
         /// <summary>A hashtable from the command line, unwrapped from PSObject and validated as metadata.</summary>
         public static Dictionary<string, string> Metadata(IDictionary? table, string parameterName)
         {

@@ -1,0 +1,21 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using EvsSnapshot.Client.Listing;
+
+namespace EvsSnapshot.Commands
+{
+    /// <summary>Names from the command line as the client's name patterns: wildcards by PowerShell's rules, ignoring case.</summary>
+    internal static class NamePatterns
+    {
+        public static List<NamePattern> From(IEnumerable<string>? names) =>
+            (names ?? Enumerable.Empty<string>()).Where(n => n != null).Distinct().Select(From).ToList();
+
+        public static NamePattern From(string name)
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name)) return NamePattern.Exact(name);
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            return NamePattern.Wildcard(name, pattern.IsMatch);
+        }
+    }
+}
