@@ -54,8 +54,7 @@ $restored = $before | Restore-EvsSnapshot -Force -Wait -PassThru
 Show 'Rolled back (Restore-EvsSnapshot -Wait -PassThru)' $restored
 
 # 5. Prune: delete available snapshots older than the cutoff, never a backup's own snapshots.
-$cutoff = (Get-Date).ToUniversalTime().AddDays(-$KeepDays)
-$old = Get-EvsSnapshot -Status available | Where-Object { $_.CreatedAt -lt $cutoff -and -not $_.IsBackupSnapshot }
+$old = Get-EvsSnapshot -Status available -OlderThan (New-TimeSpan -Days $KeepDays) | Where-Object { -not $_.IsBackupSnapshot }
 Show "Pruning $($old.Count) snapshots older than $KeepDays days" $old
 $old | Remove-EvsSnapshot -Confirm:$false -Wait
 

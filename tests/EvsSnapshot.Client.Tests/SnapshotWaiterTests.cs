@@ -36,7 +36,7 @@ public class SnapshotWaiterTests
             return status;
         }
 
-        private static Dictionary<string, object?> Snap(string id, string status) => Wire.Snapshot(id, status, progress: status == "creating" ? "45%" : "100%");
+        private static Dictionary<string, object?> Snap(string id, string status) => Wire.Snapshot(id, status, name: "snap-" + id.Substring(0, 4), progress: status == "creating" ? "45%" : "100%");
 
         public Task<HttpResponseMessage> Handle(RecordedRequest r, CancellationToken ct)
         {
@@ -219,8 +219,9 @@ public class SnapshotWaiterTests
         Assert.All(timedOut.Snapshots, s => Assert.Equal("creating", s.Status));
         Assert.Equal("WaitTimeout", timedOut.Error.ErrorId);
         Assert.Equal(EvsErrorKind.WaitTimeout, timedOut.Error.Kind);
-        Assert.Contains(Id(1) + " (creating, 45%)", timedOut.Error.Message);
-        Assert.Contains(Id(2) + " (creating, 45%)", timedOut.Error.Message);
+        // Name and id, status and progress: what a person needs to find the snapshot.
+        Assert.Contains($"'snap-{Id(1).Substring(0, 4)}' ({Id(1)}, creating, 45%)", timedOut.Error.Message);
+        Assert.Contains($"'snap-{Id(2).Substring(0, 4)}' ({Id(2)}, creating, 45%)", timedOut.Error.Message);
         Assert.Contains("2 snapshot(s)", timedOut.Error.Message);
         Assert.DoesNotContain(Id(3), timedOut.Error.Message);
         Assert.Equal(Id(3), Assert.Single(outcomes.Completed).Id);

@@ -20,7 +20,9 @@ Describe 'Get-EvsSnapshot' {
             @($snapshots.Id | Sort-Object) | Should -Be @($expected.id | Sort-Object)
             $snapshots | Should -BeOfType ([EvsSnapshot.SnapshotDetails])
             $snapshots[0].ServiceType | Should -Be 'EVS'
-            $snapshots[0].CreatedAt.Kind | Should -Be 'Utc'
+            $snapshots[0].CreatedAt.Kind | Should -Be 'Local'
+            $snapshots[0].CreatedAtUtc.Kind | Should -Be 'Utc'
+            $snapshots[0].CreatedAtUtc | Should -Be $snapshots[0].CreatedAt.ToUniversalTime()
             ($snapshots | Where-Object IsBackupSnapshot).Name | Should -BeLike 'autobk_snapshot_*'
         }
 

@@ -25,7 +25,8 @@ Describe 'Get-EvsVolume' {
         $db01.Attachments | Should -Not -BeNullOrEmpty
         $db01.Attachments[0].ServerId | Should -Not -BeNullOrEmpty
         $db01.Attachments[0].Device | Should -Match '^/dev/'
-        $db01.CreatedAt.Kind | Should -Be 'Utc'
+        $db01.CreatedAt.Kind | Should -Be 'Local'
+        $db01.CreatedAtUtc.Kind | Should -Be 'Utc'
         $db01.Metadata | Should -Not -BeNull
         ($volumes | Where-Object Name -EQ 'shared01').Multiattach | Should -BeTrue
         ($volumes | Where-Object Bootable).Count | Should -BeGreaterThan 0

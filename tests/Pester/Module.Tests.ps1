@@ -67,9 +67,9 @@ Describe 'Manifest and exports' {
     It 'shows snapshots and volumes as tables by default' {
         $null = Connect-TestProject
         $snapshotTable = Get-EvsSnapshot -First 2 | Out-String -Width 200
-        $snapshotTable | Should -Match 'Id\s+Name\s+Status\s+Size\s+CreatedAt\s+VolumeId'
+        $snapshotTable | Should -Match 'Name\s+Status\s+Size\s+Created \(local\)\s+Disk\s+Id'
         $volumeTable = Get-EvsVolume -First 2 | Out-String -Width 200
-        $volumeTable | Should -Match 'Id\s+Name\s+Status\s+Size\s+VolumeType\s+AvailabilityZone'
+        $volumeTable | Should -Match 'Name\s+Status\s+Size\s+Zone\s+Type\s+Created \(local\)\s+Id'
         (Get-FormatData -TypeName EvsSnapshot.SnapshotDetails).FormatViewDefinition.Control.GetType().Name | Should -Be 'TableControl'
     }
 }
@@ -98,7 +98,7 @@ Describe 'Argument completion' {
 
     It 'completes -Region from the region list' {
         $line = 'Connect-EvsProject -Region ap-southeast-'
-        @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) | Should -Be @('ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4')
+        @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) | Should -Be @('ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5')
     }
 
     It 'completes -VolumeId live, matching the name and showing it as the tooltip' {

@@ -36,7 +36,8 @@ Describe 'New-EvsSnapshot' {
             $snapshot.SnapshotId | Should -Be $snapshot.Id
             $snapshot.Description | Should -Be 'for the fields test'
             $snapshot.CreatedAt | Should -BeOfType [datetime]
-            $snapshot.CreatedAt.Kind | Should -Be 'Utc'
+            $snapshot.CreatedAt.Kind | Should -Be 'Local'
+            $snapshot.CreatedAtUtc.Kind | Should -Be 'Utc'
             $snapshot.CreatedAt | Should -BeGreaterThan $before
             $snapshot.UpdatedAt | Should -BeNullOrEmpty
             $snapshot.Size | Should -Be ((Get-EvsVolume -Id (Get-TestVolumeId app01)).Size)

@@ -84,11 +84,12 @@ Describe 'Restore-EvsSnapshot' {
         Get-TestRequests | Should -BeNullOrEmpty
     }
 
-    It 'does nothing with -WhatIf' {
+    It 'changes nothing with -WhatIf: it only reads the snapshot and disk to name them' {
         $snapshot = New-SnapshotOf app01
         Clear-TestRequestLog
         Restore-EvsSnapshot -Id $snapshot.Id -WhatIf
-        Get-TestRequests | Should -BeNullOrEmpty
+        @(Get-TestRequests | Where-Object method -NE 'GET') | Should -BeNullOrEmpty
+        (Get-TestSnapshots | Where-Object id -EQ $snapshot.Id).status | Should -Be 'available'
     }
 
     It 'refuses an invalid -VolumeName before sending anything' {

@@ -72,7 +72,7 @@ Describe 'Wait-EvsSnapshot' {
         $failures | Should -HaveCount 1
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'WaitTimeout,*'
         $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
-        foreach ($s in $slow) { $failures[0].Exception.Message | Should -Match "$($s.Id) \(creating" }
+        foreach ($s in $slow) { $failures[0].Exception.Message | Should -Match "'$($s.Name)' \($($s.Id), creating" }
         @($failures[0].TargetObject) | Should -HaveCount 3
     }
 
