@@ -125,3 +125,72 @@ Describe 'Get-EvsSnapshot' {
         }
     }
 }
+
+Describe 'Get-EvsSnapshot filters and names' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'takes -Status in any letter case, normalised before sending, and refuses an unknown one with the list' {
+        @(Get-EvsSnapshot -Status Available).Count | Should -Be @(Get-TestSnapshots | Where-Object status -EQ 'available').Count
+        (Get-TestRequests)[-1].query | Should -Match 'status=available(&|$)'
+        Clear-TestRequestLog
+        { Get-EvsSnapshot -Status availble } | Should -Throw -ErrorId 'InvalidStatus,*'
+        try { Get-EvsSnapshot -Status availble } catch { "$_" | Should -Match 'creating, available, error, deleting' }
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+
+    It 'takes several -Name, -Status and -VolumeId values, each snapshot once' {
+        $names = Get-EvsSnapshot -Name db01-hourly, db01-weekly
+        @($names.Name | Sort-Object) | Should -Be @('db01-hourly', 'db01-weekly')
+        $both = Get-EvsSnapshot -VolumeId (Get-TestVolumeId db01), (Get-TestVolumeId web01), (Get-TestVolumeId db01)
+        $both | Should -HaveCount @(Get-TestSnapshots).Count
+        ($both.Id | Sort-Object -Unique) | Should -HaveCount $both.Count
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ count = 2; status = 'error'; namePrefix = 'failed-' }
+        @(Get-EvsSnapshot -Status error, available).Count | Should -Be @(Get-TestSnapshots).Count
+    }
+
+    It '-VolumeName finds the disks with one disk request and fills VolumeName' {
+        $found = Get-EvsSnapshot -VolumeName 'db0*'
+        $found | Should -HaveCount @(Get-TestSnapshots | Where-Object volumeId -EQ (Get-TestVolumeId db01)).Count
+        $found.VolumeName | Sort-Object -Unique | Should -Be 'db01'
+        @(Get-TestRequests | Where-Object path -Like '*cloudvolumes/detail') | Should -HaveCount 1
+        ($found | Format-Table | Out-String -Width 120) | Should -Match 'db01-weekly\s+available\s+40\s+\S+ \S+\s+db01\s'
+    }
+
+    It 'answers a disk name passed to -VolumeId with "Did you mean -VolumeName db01?"' {
+        $null = Get-EvsSnapshot -VolumeId db01 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidVolumeId,*'
+        "$($failures[0])" | Should -Match 'Did you mean -VolumeName db01\?'
+        $failures[0].ErrorDetails.RecommendedAction | Should -Match '-VolumeName db01'
+    }
+
+    It 'filters -Metadata on this machine (all pairs must match)' {
+        $weekly = (Get-TestSnapshots | Where-Object name -EQ 'db01-weekly').id
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$weekly" -Method PATCH -Body @{ metadata = @{ findme = 'yes'; tier = 'gold' } }
+        (Get-EvsSnapshot -Metadata @{ findme = 'yes' }).Id | Should -Be $weekly
+        Get-EvsSnapshot -Metadata @{ findme = 'yes'; tier = 'silver' } | Should -BeNullOrEmpty
+        (Get-TestRequests)[-1].query | Should -Not -Match 'metadata'
+    }
+
+    It '-OlderThan and -NewerThan take an age or an instant' {
+        $weekAgo = [datetime]::UtcNow.AddDays(-7)
+        $expected = @(Get-EvsSnapshot | Where-Object CreatedAtUtc -LT $weekAgo | ForEach-Object Id | Sort-Object)
+        @((Get-EvsSnapshot -OlderThan (New-TimeSpan -Days 7)).Id | Sort-Object) | Should -Be $expected
+        @((Get-EvsSnapshot -OlderThan '7.00:00:00').Id | Sort-Object) | Should -Be $expected
+        @((Get-EvsSnapshot -OlderThan ([datetime]::Now.AddDays(-7))).Id | Sort-Object) | Should -Be $expected
+        @((Get-EvsSnapshot -NewerThan (New-TimeSpan -Days 7)).Id | Sort-Object) | Should -Be @(Get-EvsSnapshot | Where-Object Id -NotIn $expected | ForEach-Object Id | Sort-Object)
+        { Get-EvsSnapshot -OlderThan 7 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+    }
+
+    It 'warns when an exact -Name matches nothing, not for a wildcard, and errors for an unknown zone' {
+        $null = Get-EvsSnapshot -Name db01-weeky -WarningVariable warnings 3>$null
+        "$warnings" | Should -Match "No snapshot named 'db01-weeky'"
+        $null = Get-EvsSnapshot -Name 'nothing-*' -WarningVariable quiet 3>$null
+        $quiet | Should -BeNullOrEmpty
+        $null = Get-EvsSnapshot -AvailabilityZone cn-north-4c -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'AvailabilityZoneNotFound,*'
+        "$($failures[0])" | Should -Match 'cn-north-4a, cn-north-4b'
+    }
+}

@@ -108,3 +108,78 @@ Describe 'Get-EvsVolume' {
         @($fresh.Name | Sort-Object) | Should -Be @('db01', 'db02')
     }
 }
+
+Describe 'Get-EvsVolume filters that never return nothing in silence' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'takes -Status in any letter case and sends it as the API spells it (In-Use finds the in-use disks)' {
+        $inUse = @($AllVolumes | Where-Object status -EQ 'in-use')
+        $found = Get-EvsVolume -Status In-Use
+        $found | Should -HaveCount $inUse.Count
+        (Get-TestRequests)[-1].query | Should -Match 'status=in-use(&|$)'
+    }
+
+    It 'refuses <Value> with the list of valid statuses, before sending anything' -TestCases @(@{ Value = 'inuse' }, @{ Value = 'availble' }) {
+        { Get-EvsVolume -Status $Value } | Should -Throw -ErrorId 'InvalidStatus,*'
+        try { Get-EvsVolume -Status $Value } catch { "$_" | Should -Match 'in-use, error, attaching' }
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+
+    It 'takes several -Name and -Status values (Get-EvsVolume -Name db01, db02), each disk once' {
+        $found = Get-EvsVolume -Name 'db01', 'db02', 'db01'
+        @($found.Name | Sort-Object) | Should -Be @('db01', 'db02')
+        @(Get-TestRequests | Where-Object path -Like '*cloudvolumes/detail').query | Should -Match 'name=db0[12]'
+        $byStatus = Get-EvsVolume -Status available, error
+        @($byStatus.Name | Sort-Object) | Should -Be @($AllVolumes | Where-Object status -In 'available', 'error' | ForEach-Object name | Sort-Object)
+        @(Get-EvsVolume -Name 'db*', 'web01' -Status in-use).Name | Sort-Object | Should -Be @('db01', 'db02', 'web01')
+    }
+
+    It 'writes AvailabilityZoneNotFound naming the project''s zones for a zone no disk is in' {
+        $found = Get-EvsVolume -AvailabilityZone cn-north-4x -ErrorVariable failures -ErrorAction SilentlyContinue
+        $found | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'AvailabilityZoneNotFound,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$($failures[0])" | Should -Match 'cn-north-4a, cn-north-4b'
+    }
+
+    It 'stays silent (one request, no extra listing) when the zone exists and has matches' {
+        $null = Get-EvsVolume -AvailabilityZone cn-north-4a -WarningVariable warnings -ErrorVariable failures
+        $failures | Should -BeNullOrEmpty
+        $warnings | Should -BeNullOrEmpty
+        @(Get-TestRequests) | Should -HaveCount 1
+    }
+
+    It 'warns when an exact -Name matches nothing, but not when a wildcard matches nothing' {
+        $null = Get-EvsVolume -Name 'db99' -WarningVariable warnings 3>$null
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match "No disk named 'db99'"
+        $null = Get-EvsVolume -Name 'zz*' -WarningVariable quiet 3>$null
+        $quiet | Should -BeNullOrEmpty
+    }
+
+    It 'filters -Metadata on the server through the documented metadata JSON filter' {
+        $found = Get-EvsVolume -Metadata @{ 'hw:passthrough' = 'true' }
+        $found.Name | Should -Be 'shared01'
+        $query = [uri]::UnescapeDataString((Get-TestRequests)[-1].query)
+        $query | Should -Match 'metadata=\{"hw:passthrough":"true"\}'
+    }
+
+    It 'selects by creation time with -OlderThan and -NewerThan (TimeSpan or DateTime)' {
+        $cut = [datetime]::UtcNow.AddDays(-60)
+        $older = @($AllVolumes | ForEach-Object { Get-EvsVolume -Id $_.id } | Where-Object CreatedAtUtc -LT $cut)
+        @((Get-EvsVolume -OlderThan (New-TimeSpan -Days 60)).Id | Sort-Object) | Should -Be @($older.Id | Sort-Object)
+        @((Get-EvsVolume -NewerThan (Get-Date).AddDays(-60)).Id | Sort-Object) | Should -Be @($AllVolumes.id | Where-Object { $_ -notin $older.Id } | Sort-Object)
+        { Get-EvsVolume -OlderThan (New-TimeSpan -Days 10) -NewerThan (New-TimeSpan -Days 5) } | Should -Throw -ErrorId 'ConflictingParameters,*'
+    }
+
+    It 'answers a name passed to -Id with "Did you mean -Name db01?"' {
+        $null = Get-EvsVolume -Id db01 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidVolumeId,*'
+        "$($failures[0])" | Should -Match 'Did you mean -Name db01\?'
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+}

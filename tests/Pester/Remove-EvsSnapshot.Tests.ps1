@@ -36,7 +36,7 @@ Describe 'Remove-EvsSnapshot' {
         $old = New-AvailableSnapshots -Count 2 -Prefix 'old-'
         foreach ($s in $old) { $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($s.Id)" -Method PATCH -Body @{ createdAt = [datetime]::UtcNow.AddDays(-10).ToString('o') } }
         $fresh = New-AvailableSnapshots -Count 2 -Prefix 'fresh-'
-        Get-EvsSnapshot -Status available | Where-Object CreatedAt -LT ([datetime]::UtcNow.AddDays(-7)) | Where-Object { -not $_.IsBackupSnapshot } |
+        Get-EvsSnapshot -Status available | Where-Object CreatedAt -LT (Get-Date).AddDays(-7) | Where-Object { -not $_.IsBackupSnapshot } |
             Remove-EvsSnapshot -Confirm:$false -Wait -MaxPollInterval 0.3
         $left = (Get-TestSnapshots).id
         $old.Id | ForEach-Object { $_ | Should -Not -BeIn $left }
