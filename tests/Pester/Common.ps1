@@ -87,3 +87,11 @@ function Complete-TestLine {
     } while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec)
     @()
 }
+
+function Get-WhatIfText([scriptblock] $Script) {
+    <# What a command writes to the host (-WhatIf lines, host warnings), read back from a transcript. #>
+    $file = Join-Path ([IO.Path]::GetTempPath()) "evs-host-$([guid]::NewGuid().ToString('N')).txt"
+    $null = Start-Transcript -LiteralPath $file
+    try { $null = & $Script } finally { $null = Stop-Transcript }
+    try { Get-Content -LiteralPath $file -Raw } finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
+}

@@ -147,3 +147,94 @@ Describe 'New-EvsSnapshot' {
         }
     }
 }
+
+Describe 'New-EvsSnapshot names, repeats and interruptions' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'makes one snapshot per disk when snapshots are piped in, with one warning saying how many repeats were dropped' {
+        $piped = Get-EvsSnapshot -Name 'db01-*'
+        $piped | Should -HaveCount 3
+        $created = $piped | New-EvsSnapshot -Name once -WarningVariable warnings 3>$null
+        $created | Should -HaveCount 1
+        $created.VolumeId | Should -Be (Get-TestVolumeId db01)
+        @(Get-TestSnapshots | Where-Object name -EQ 'once') | Should -HaveCount 1
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match '^2 repeated disk\(s\) dropped'
+    }
+
+    It '-VolumeName with a wildcard snapshots every matching disk, found with one disk request, and names the disk' {
+        $created = New-EvsSnapshot -VolumeName 'web*' -Name by-name
+        @($created.VolumeName | Sort-Object) | Should -Be @('web01', 'web02')
+        @(Get-TestRequests | Where-Object path -Like '*cloudvolumes/detail') | Should -HaveCount 1
+        @(Get-TestSnapshots | Where-Object name -EQ 'by-name') | Should -HaveCount 2
+    }
+
+    It 'an exact -VolumeName that matches several disks is an error listing them, and creates nothing' {
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "volumes/$(Get-TestVolumeId web02)" -Method PATCH -Body @{ name = 'web01' }
+        $null = New-EvsSnapshot -VolumeName web01 -Name twice -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNameAmbiguous,*'
+        "$($failures[0])" | Should -Match (Get-TestVolumeId web01)
+        "$($failures[0])" | Should -Match (Get-TestVolumeId web02)
+        @(Get-TestRequests | Where-Object method -EQ 'POST') | Should -BeNullOrEmpty
+        $null = New-EvsSnapshot -VolumeName db99 -ErrorVariable missing -ErrorAction SilentlyContinue
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNameNotFound,*'
+    }
+
+    It 'answers -VolumeId db01 with "Did you mean -VolumeName db01?" and sends nothing' {
+        $null = New-EvsSnapshot -VolumeId db01 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'InvalidVolumeId,*'
+        "$($failures[0])" | Should -Match 'did you mean -VolumeName db01\?'
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+
+    It 'names the disk in the -WhatIf line' {
+        $lines = Get-WhatIfText { Get-EvsVolume -Name db01 | New-EvsSnapshot -Name whatif -WhatIf }
+        $lines | Should -Match "What if: Create snapshot 'whatif' of disk 'db01' \(3e17ba96\)\."
+    }
+
+    It 'says a rollback is running, and how to wait for it, when the disk is being rolled back' {
+        Set-TestEmulatorConfig @{ rollbackSeconds = 30 }
+        $base = Get-EvsVolume -Name app01 | New-EvsSnapshot -Name app01-base -Wait -MaxPollInterval 0.3
+        Restore-EvsSnapshot -InputObject $base -Force
+        $null = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'VolumeRollingBack,*'
+        $failures[0].ErrorDetails.RecommendedAction | Should -Match 'rollback is running.*Get-EvsSnapshot -VolumeId \S+ -Status rollbacking \| Wait-EvsSnapshot'
+        $null = Remove-EvsSnapshot -InputObject $base -Force -ErrorVariable deleteFailures -ErrorAction SilentlyContinue
+        $deleteFailures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotRollingBack,*'
+        $deleteFailures[0].ErrorDetails.RecommendedAction | Should -Match "rollback is running: wait for it with Wait-EvsSnapshot -Id $($base.Id)"
+    }
+
+    It 'an interrupted -Wait warns with the snapshots still pending (name, id, status, progress); the progress bar names them' {
+        Set-TestEmulatorConfig @{ createSeconds = 60 }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-EvsModulePath)'; New-EvsSnapshot -VolumeName app01, scratch01 -Name interrupted -Wait -MaxPollInterval 0.3")
+            $async = $ps.BeginInvoke()
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            while (@($ps.Streams.Progress | Where-Object StatusDescription -Match "'interrupted'").Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+            $progress = @($ps.Streams.Progress | Where-Object StatusDescription -Match "'interrupted'")
+            $progress | Should -Not -BeNullOrEmpty -Because 'the progress bar names the snapshots'
+            $warning = "$(@($ps.Streams.Warning)[-1])"
+            $warning | Should -Match 'stopped while waiting; 2 snapshot\(s\) still pending'
+            foreach ($s in Get-TestSnapshots | Where-Object name -EQ 'interrupted') {
+                $warning | Should -Match "'interrupted' \($($s.id), creating, \d+%\)"
+            }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'names the snapshots still pending when -Wait times out' {
+        Set-TestEmulatorConfig @{ createSeconds = 60 }
+        $null = New-EvsSnapshot -VolumeName app01 -Name too-slow -Wait -Timeout 1 -MaxPollInterval 0.3 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'WaitTimeout,*'
+        $id = (Get-TestSnapshots | Where-Object name -EQ 'too-slow').id
+        "$($failures[0])" | Should -Match "'too-slow' \($id, creating"
+    }
+}
