@@ -114,3 +114,53 @@ Describe 'Remove-EvsSnapshot' {
         Get-TestRequests | Where-Object method -EQ DELETE | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Remove-EvsSnapshot by name, in words, and without a prompt' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'deletes by -Name (Remove-EvsSnapshot -Name db01-weekly) with one lookup request' {
+        Remove-EvsSnapshot -Name db01-weekly -Force
+        (Get-TestSnapshots | Where-Object name -EQ 'db01-weekly').status | Should -BeIn @('deleting', $null)
+        @(Get-TestRequests | Where-Object path -Like '*cloudsnapshots/detail') | Should -HaveCount 1
+        (Get-TestRequests | Where-Object path -Like '*cloudsnapshots/detail').query | Should -Match 'name=db01-weekly'
+    }
+
+    It 'refuses an exact -Name that several snapshots have, listing them, and deletes nothing' {
+        $twins = New-AvailableSnapshots -Count 2 -Prefix 'twin-'
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($twins[1].Id)" -Method PATCH -Body @{ name = $twins[0].Name }
+        $null = Remove-EvsSnapshot -Name $twins[0].Name -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNameAmbiguous,*'
+        foreach ($t in $twins) { "$($failures[0])" | Should -Match $t.Id }
+        @(Get-TestRequests | Where-Object method -EQ 'DELETE') | Should -BeNullOrEmpty
+        $null = Remove-EvsSnapshot -Name no-such-snapshot -Force -ErrorVariable missing -ErrorAction SilentlyContinue
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNameNotFound,*'
+    }
+
+    It 'names the snapshot, its local creation time and its disk in the -WhatIf line, also for a bare id' {
+        $weekly = Get-EvsSnapshot -Name db01-weekly
+        $expected = "What if: Delete snapshot 'db01-weekly' \($($weekly.Id.Substring(0, 8))\) of $([regex]::Escape($weekly.CreatedAt.ToString('yyyy-MM-dd HH:mm'))) from disk $($weekly.VolumeId)\."
+        Get-WhatIfText { Remove-EvsSnapshot -Id $weekly.Id -WhatIf } | Should -Match $expected
+        Get-WhatIfText { $weekly | Remove-EvsSnapshot -WhatIf } | Should -Match $expected
+        @(Get-TestRequests | Where-Object method -EQ 'DELETE') | Should -BeNullOrEmpty
+    }
+
+    It 'fails in a non-interactive session without -Confirm:$false with ConfirmationRequired, which says what to pass' {
+        $snapshot = (New-AvailableSnapshots -Count 1)[0]
+        $pwsh = Get-PwshCommand
+        $script = @"
+Import-Module '$(Get-EvsModulePath)'
+`$cred = [pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force))
+`$null = Connect-EvsProject -Region cn-north-4 -Endpoint '$($Emulator.Url)' -IamEndpoint '$($Emulator.Url)' -ProjectId '$($Info.projectId)' -Credential `$cred
+try { Remove-EvsSnapshot -Id '$($snapshot.Id)' -ErrorAction Stop } catch { "ID=`$(`$_.FullyQualifiedErrorId)"; "MSG=`$_" }
+"@
+        $file = Join-Path $TestDrive 'noninteractive.ps1'
+        Set-Content -LiteralPath $file -Value $script
+        $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1 | Out-String
+        $out | Should -Match 'ID=ConfirmationRequired,'
+        $out | Should -Match '-Confirm:\$false or -Force'
+        (Get-TestSnapshots | Where-Object id -EQ $snapshot.Id).status | Should -Be 'available'
+    }
+}

@@ -97,3 +97,33 @@ Describe 'Restore-EvsSnapshot' {
         Get-TestRequests | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Restore-EvsSnapshot in words and by name' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'names disk and snapshot as a person does: Roll back disk ''app01'' (cf758038) to snapshot ''...'' of its local creation time' {
+        $snapshot = New-SnapshotOf app01
+        $when = [regex]::Escape($snapshot.CreatedAt.ToString('yyyy-MM-dd HH:mm'))
+        $app01 = Get-TestVolumeId app01
+        Get-WhatIfText { Restore-EvsSnapshot -Name $snapshot.Name -WhatIf } |
+            Should -Match "What if: Roll back disk 'app01' \($($app01.Substring(0, 8))\) to snapshot '$($snapshot.Name)' of $when\."
+        @(Get-TestRequests | Where-Object method -EQ 'POST' | Where-Object path -Like '*rollback') | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a -Name that matches several snapshots, wildcards too, because a rollback overwrites one disk' {
+        $null = New-SnapshotOf app01
+        $null = New-SnapshotOf app01
+        $null = Restore-EvsSnapshot -Name '*' -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNameAmbiguous,*'
+        @(Get-TestRequests | Where-Object path -Like '*rollback') | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an attached disk before asking anything' {
+        $weekly = Get-EvsSnapshot -Name db01-weekly
+        $null = Restore-EvsSnapshot -Id $weekly.Id -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNotAvailableForRollback,*'
+    }
+}
