@@ -218,3 +218,65 @@ Describe 'Connect-EvsProject' {
         }
     }
 }
+
+Describe 'Connect-EvsProject checks what it can without a request' {
+    BeforeEach { Clear-TestRequestLog }
+    AfterEach { Disconnect-EvsProject }
+
+    It 'refuses a region that is not an EVS region, suggesting the near one, and sends nothing' {
+        { Connect-EvsProject -Region cn-nort-4 -ProjectId 0123456789abcdef0123456789abcdef -Credential (New-TestCredential 'AK' 'SKSECRET') } |
+            Should -Throw -ErrorId 'UnknownRegion,*'
+        "$($Error[0])" | Should -Match 'did you mean cn-north-4\?'
+        "$($Error[0])" | Should -Match 'cn-north-12'
+        $Error[0].ErrorDetails.RecommendedAction | Should -Match '-Endpoint'
+    }
+
+    It 'takes any well-formed region with -Endpoint (a private cloud)' {
+        $context = Connect-TestProject -Extra @{ Region = 'my-private-1' }
+        $context.Region | Should -Be 'my-private-1'
+    }
+
+    It 'completes -Region from the one list of the 34 EVS regions' {
+        $regions = @((TabExpansion2 'Connect-EvsProject -Region ' 27).CompletionMatches.CompletionText)
+        $regions | Should -HaveCount 34
+        $regions | Should -Contain 'cn-north-12'
+        $regions | Should -Contain 'af-north-1'
+        $regions | Should -Contain 'cn-southwest-3'
+    }
+
+    It 'says -ProjectId wants the id, not the name, when given a name' {
+        { Connect-EvsProject -Region cn-north-4 -ProjectId cn-north-4 -Credential (New-TestCredential 'AK' 'SKSECRET') } | Should -Throw -ErrorId 'InvalidProjectId,*'
+        "$($Error[0])" | Should -Match "wants the project's id, not its name"
+        { Connect-EvsProject -Region cn-north-4 -ProjectId 0123456789abcdef0123 -Credential (New-TestCredential 'AK' 'SKSECRET') } | Should -Throw -ErrorId 'InvalidProjectId,*'
+        "$($Error[0])" | Should -Match '32 hexadecimal characters'
+    }
+
+    It 'says which of -ProjectId or -IamEndpoint -Endpoint needs' {
+        { Connect-EvsProject -Region cn-north-4 -Endpoint $Url -Credential (New-TestCredential $Info.accessKey $Info.secretKey) } | Should -Throw -ErrorId 'ProjectIdRequired,*'
+        "$($Error[0])" | Should -Match '-ProjectId, or -IamEndpoint'
+        { Connect-EvsProject -Region cn-north-4 -Endpoint $Url -ProjectId $Info.projectId -IamCredential (New-TestCredential $Info.userName $Info.password) -DomainName $Info.domainName } |
+            Should -Throw -ErrorId 'IamEndpointRequired,*'
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+
+    It 'tells a wrong IAM password to check user name, password and account, not access and secret keys' {
+        $wrong = ConvertTo-SecureString 'Not-The-Passw0rd!' -AsPlainText -Force
+        { Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -UserName $Info.userName -DomainName $Info.domainName -Password $wrong } |
+            Should -Throw -ErrorId 'AuthenticationFailed,*'
+        $Error[0].ErrorDetails.RecommendedAction | Should -Match 'user name, password and account'
+        $Error[0].ErrorDetails.RecommendedAction | Should -Not -Match 'access key'
+    }
+
+    It 'writes a one-line summary when typed at an interactive prompt, and nothing in scripts or -NonInteractive sessions' {
+        $pwsh = Get-PwshCommand
+        $connect = "Import-Module '$(Get-EvsModulePath)'; `$c = [pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force)); Connect-EvsProject -Region cn-north-4 -Endpoint '$Url' -IamEndpoint '$Url' -ProjectId '$($Info.projectId)' -Credential `$c"
+        $typed = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -Command $connect 2>&1 | Out-String
+        $typed | Should -Match "Connected to project $($Info.projectId) in cn-north-4 as $($Info.accessKey)"
+        $quiet = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $connect 2>&1 | Out-String
+        $quiet | Should -Not -Match 'Connected to project'
+        $file = Join-Path $TestDrive 'runbook.ps1'
+        Set-Content -LiteralPath $file -Value $connect
+        $script = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -File $file 2>&1 | Out-String
+        $script | Should -Not -Match 'Connected to project'
+    }
+}
