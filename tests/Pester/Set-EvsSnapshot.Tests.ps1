@@ -102,3 +102,15 @@ Describe 'Set-EvsSnapshot' {
         (Get-EvsSnapshot -Id $other.Id).Description | Should -Be 'found'
     }
 }
+
+Describe 'Set-EvsSnapshot -SnapshotName' {
+    BeforeEach { Reset-TestEmulator }
+
+    It 'changes the snapshots it names (-Name stays the new name) and says what in the -WhatIf line' {
+        $snapshot = New-AvailableSnapshot -Name by-name-change
+        Get-WhatIfText { Set-EvsSnapshot -SnapshotName by-name-change -Name renamed -WhatIf } |
+            Should -Match "What if: Change snapshot 'by-name-change' \($($snapshot.Id.Substring(0, 8))\) of .*: rename to 'renamed'\."
+        Set-EvsSnapshot -SnapshotName 'by-name-*' -Name renamed
+        (Get-TestSnapshots | Where-Object id -EQ $snapshot.Id).name | Should -Be 'renamed'
+    }
+}

@@ -103,3 +103,21 @@ Describe 'Wait-EvsSnapshot' {
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotVanished,*'
     }
 }
+
+Describe 'Wait-EvsSnapshot -Name and -Status' {
+    BeforeEach { Reset-TestEmulator }
+
+    It 'waits for the snapshots it names' {
+        Set-TestEmulatorConfig @{ createSeconds = 1 }
+        $created = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name wait-by-name
+        $done = Wait-EvsSnapshot -Name 'wait-by-*' -MaxPollInterval 0.3
+        $done.Id | Should -Be $created.Id
+        $done.Status | Should -Be 'available'
+    }
+
+    It 'accepts -Status in any letter case and refuses an unknown one with the list, like Get-EvsSnapshot' {
+        (Wait-EvsSnapshot -Name db01-weekly -Status Available -Timeout 5).Name | Should -Be 'db01-weekly'
+        { Wait-EvsSnapshot -Name db01-weekly -Status availble } | Should -Throw -ErrorId 'InvalidStatus,*'
+        { Get-EvsSnapshot -Status availble } | Should -Throw -ErrorId 'InvalidStatus,*'
+    }
+}
