@@ -50,6 +50,26 @@ public class VolumeTests
         Assert.Equal(2, await Count($"ids=['{emu.VolumeId("web01")}','{emu.VolumeId("web02")}','bad']"));
     }
 
+    /// <summary>§12.1: <c>metadata</c> is a URL-encoded JSON object; a disk matches when it has every pair.</summary>
+    [Fact]
+    public async Task List_MetadataFilter_IsAJsonObjectOfPairsThatMustAllMatch()
+    {
+        await using var emu = await Emu.StartAsync();
+        async Task<List<string>> Names(string json)
+        {
+            var r = await emu.GetAsync(emu.Evs + "/cloudvolumes/detail?metadata=" + Uri.EscapeDataString(json));
+            Assert.Equal(200, r.Code);
+            return r.Json["volumes"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()).ToList();
+        }
+        Assert.Equal(new[] { "shared01" }, await Names("{\"hw:passthrough\": \"true\"}"));
+        Assert.Equal(new[] { "db01" }, await Names("{\"__system__encrypted\":\"0\"}"));
+        Assert.Empty(await Names("{\"hw:passthrough\":\"true\",\"__system__encrypted\":\"0\"}"));
+        Assert.Empty(await Names("{\"hw:passthrough\":\"false\"}"));
+        Assert.Equal(9, (await Names("{}")).Count);
+        var bad = await emu.GetAsync(emu.Evs + "/cloudvolumes/detail?metadata=" + Uri.EscapeDataString("[1,2]"));
+        Assert.Equal(400, bad.Code);
+    }
+
     [Fact]
     public async Task List_SortAndValidation()
     {
