@@ -17,24 +17,21 @@ namespace EvsSnapshot.Client
     /// </summary>
     public sealed class EvsClient : IDisposable
     {
-        private readonly PasswordAuthProvider? _passwordAuth;
-        private readonly AkSkAuthProvider? _akSkAuth;
+        private readonly AuthProvider _auth;
 
-        private EvsClient(EvsClientSettings settings, EvsApi api, AuthProvider auth)
+        private EvsClient(EvsClientSettings settings, EvsApi api, AuthProvider auth, CredentialSpec credential, string credentialSource)
         {
             Region = settings.Region;
             Endpoint = api.Transport.EvsEndpoint;
             IamEndpoint = api.Transport.IamEndpoint;
-            AuthType = settings.AuthType;
-            AccessKey = settings.AuthType == EvsAuthType.AkSk ? settings.AccessKey : null;
-            UsesSecurityToken = settings.AuthType == EvsAuthType.AkSk && settings.SecurityToken != null;
-            UserName = settings.UserName;
-            DomainName = settings.DomainName;
+            AuthType = auth is StaticTokenAuthProvider ? EvsAuthType.Token : auth is PasswordAuthProvider ? EvsAuthType.Password : EvsAuthType.AkSk;
+            UserName = credential.Kind == CredentialKind.Password ? credential.UserName : null;
+            DomainName = credential.Kind == CredentialKind.Password ? credential.DomainName : null;
+            CredentialSource = credentialSource;
             SkipCertificateCheck = settings.SkipCertificateCheck;
             Api = api;
             Snapshots = new SnapshotOperations(api);
-            _passwordAuth = auth as PasswordAuthProvider;
-            _akSkAuth = auth as AkSkAuthProvider;
+            _auth = auth;
             ConnectedAt = api.Transport.Time.GetUtcNow().UtcDateTime;
         }
 
@@ -44,24 +41,31 @@ namespace EvsSnapshot.Client
         public Uri IamEndpoint { get; }
         public EvsAuthType AuthType { get; }
 
-        /// <summary>The access key id (an identifier, not a secret); null for token and password auth.</summary>
-        public string? AccessKey { get; }
+        /// <summary>The access key id in use now (an identifier, not a secret; temporary keys change as they are renewed); null for token and password auth.</summary>
+        public string? AccessKey => (_auth as AkSkAuthProvider)?.AccessKey;
 
         /// <summary>True when temporary AK/SK with an X-Security-Token are used.</summary>
-        public bool UsesSecurityToken { get; }
+        public bool UsesSecurityToken => (_auth as AkSkAuthProvider)?.UsesSecurityToken ?? false;
 
         public string? UserName { get; }
         public string? DomainName { get; }
+
+        /// <summary>Where the credential came from: <c>Parameter</c>, <c>Environment (HUAWEICLOUD_SDK_AK)</c>, <c>EcsAgency</c>...</summary>
+        public string CredentialSource { get; }
+
+        /// <summary>When the credential in use expires (temporary AK/SK and IAM tokens the module obtains), UTC; null when unknown.</summary>
+        public DateTime? CredentialExpiresAt => _auth.ExpiresAtUtc;
+
         public bool SkipCertificateCheck { get; }
         public int MaximumRetryCount => Api.Transport.Retry.Options.MaxRetryCount;
         public TimeSpan MaximumRetryWait => Api.Transport.Retry.Options.MaxTotalDelay;
         public TimeSpan RequestTimeout => Api.Transport.Retry.Options.RequestTimeout;
 
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
-        public TimeSpan ClockOffset => _akSkAuth?.Clock.Offset ?? TimeSpan.Zero;
+        public TimeSpan ClockOffset => (_auth as AkSkAuthProvider)?.Clock.Offset ?? TimeSpan.Zero;
 
         /// <summary>When the current IAM token expires (password auth only), UTC.</summary>
-        public DateTime? TokenExpiresAt => _passwordAuth?.CurrentToken?.ExpiresAtUtc;
+        public DateTime? TokenExpiresAt => (_auth as PasswordAuthProvider)?.CurrentToken?.ExpiresAtUtc;
 
         /// <summary>UTC.</summary>
         public DateTime ConnectedAt { get; }
@@ -72,6 +76,11 @@ namespace EvsSnapshot.Client
         /// <summary>Changes to snapshots, with their rules.</summary>
         public SnapshotOperations Snapshots { get; }
 
+        /// <summary>The credential's stable, non-secret key now (see <see cref="AuthProvider.CredentialKey"/>).</summary>
+        public string CredentialKey => _auth.CredentialKey;
+
+        internal AuthProvider Auth => _auth;
+
         /// <summary>Test and diagnostics hook: HTTP requests sent through this client, every attempt counted.</summary>
         public long RequestCount => Api.RequestCount;
 
@@ -79,7 +88,7 @@ namespace EvsSnapshot.Client
         {
             string who = AuthType switch
             {
-                EvsAuthType.AkSk => "access key " + AccessKey,
+                EvsAuthType.AkSk => (UsesSecurityToken ? "temporary access key " : "access key ") + AccessKey,
                 EvsAuthType.Password => "IAM user " + UserName + "@" + DomainName,
                 _ => "token",
             };
@@ -95,36 +104,41 @@ namespace EvsSnapshot.Client
             Api.Dispose();
         }
 
-        /// <summary>Builds a client: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
+        /// <summary>
+        /// Builds a client: checks the settings, finds the credential (given, or the chain), picks the endpoints,
+        /// gets the first temporary credential or token, and resolves the project id when it is not known.
+        /// </summary>
         public static async Task<EvsClient> ConnectAsync(EvsClientSettings settings, CallScope call)
         {
             InputValidator.Region(settings.Region);
             if (settings.ProjectId != null) InputValidator.ProjectId(settings.ProjectId);
-            var evsEndpoint = CheckEndpoint(settings.Endpoint ?? new Uri($"https://evs.{settings.Region}.myhuaweicloud.com"), "Endpoint");
-            var iamEndpoint = CheckEndpoint(settings.IamEndpoint ?? new Uri($"https://iam.{settings.Region}.myhuaweicloud.com"), "IamEndpoint");
+            settings.Agency?.Validate();
+            var env = settings.Environment ?? (name => System.Environment.GetEnvironmentVariable(name));
+            var credential = CredentialResolver.Resolve(settings, env, call.Trace);
+            var evsEndpoint = EndpointSelection.Evs(settings);
+            var iamEndpoint = EndpointSelection.Iam(settings, credential, env);
+            var federationIam = EndpointSelection.Federation(settings, credential, env);
+            string source = settings.Agency != null ? credential.ThroughAgency(settings.Agency) : credential.Source;
 
             var time = settings.TimeProvider ?? TimeProvider.System;
             var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time);
-            var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId };
+            var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId ?? ProjectOfCredential(credential, settings.Agency, call) };
             try
             {
-                AuthProvider auth = CreateAuth(settings, api, time);
+                var auth = AuthFactory.Create(credential, settings.Agency, api, new CredentialApi(transport), federationIam, time);
                 transport.Auth = auth;
-                if (auth is PasswordAuthProvider password)
+                await auth.PrepareAsync(call).ConfigureAwait(false); // fails fast on a wrong credential
+                if (api.ProjectId == null && auth is PasswordAuthProvider password)
                 {
-                    var token = await password.GetTokenAsync(call).ConfigureAwait(false); // fails fast on a wrong password
-                    if (api.ProjectId == null)
-                    {
-                        api.ProjectId = token.ProjectId ?? throw new EvsException(EvsErrorKind.MalformedResponse, "ProjectNotResolved",
-                            "IAM issued a token without a project.").Advise(EvsAdvice.ChooseProject, ("Region", settings.Region));
-                    }
+                    api.ProjectId = password.CurrentToken?.ProjectId ?? throw new EvsException(EvsErrorKind.MalformedResponse, "ProjectNotResolved",
+                        "IAM issued a token without a project.").Advise(EvsAdvice.ChooseProject, ("Region", settings.Region));
                 }
                 else if (api.ProjectId == null)
                 {
                     api.ProjectId = await api.ResolveProjectIdAsync(call).ConfigureAwait(false);
                 }
                 InputValidator.ProjectId(api.ProjectId, "ProjectId");
-                return new EvsClient(settings, api, auth);
+                return new EvsClient(settings, api, auth, credential, source);
             }
             catch
             {
@@ -133,48 +147,19 @@ namespace EvsSnapshot.Client
             }
         }
 
-        private static AuthProvider CreateAuth(EvsClientSettings settings, EvsApi api, TimeProvider time)
+        /// <summary>
+        /// The project id that came with the credential (environment, credentials file). Not under an agency: that id
+        /// is a project of the base account, and the context works in the delegating account's project.
+        /// </summary>
+        private static string? ProjectOfCredential(CredentialSpec credential, AgencySettings? agency, CallScope call)
         {
-            var redactor = api.Transport.Redactor;
-            switch (settings.AuthType)
+            if (credential.ProjectId == null) return null;
+            if (agency != null)
             {
-                case EvsAuthType.AkSk:
-                    RequireCredential(settings.AccessKey, "AccessKey", "access key");
-                    RequireCredential(settings.SecretKey, "SecretKey", "secret key");
-                    if (settings.SecurityToken != null) RequireCredential(settings.SecurityToken, "SecurityToken", "security token");
-                    redactor.Add(settings.SecretKey);
-                    redactor.Add(settings.SecurityToken);
-                    return new AkSkAuthProvider(settings.AccessKey!, settings.SecretKey!, settings.SecurityToken, new SigningClock(time), () => api.ProjectId);
-                case EvsAuthType.Token:
-                    RequireCredential(settings.Token, "Token", "token");
-                    redactor.Add(settings.Token);
-                    return new StaticTokenAuthProvider(settings.Token!);
-                case EvsAuthType.Password:
-                    RequireCredential(settings.UserName, "UserName", "user name");
-                    RequireCredential(settings.DomainName, "DomainName", "account (domain) name");
-                    if (string.IsNullOrEmpty(settings.Password))
-                        throw new EvsValidationException("CredentialMissing", "Password", "The password is empty.");
-                    redactor.Add(settings.Password);
-                    string user = settings.UserName!, domain = settings.DomainName!, secret = settings.Password!;
-                    return new PasswordAuthProvider(user, domain, c => api.FetchPasswordTokenAsync(user, domain, secret, api.ProjectId, c), time);
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(settings));
+                call.Trace.Debug("The project id found with the base credential belongs to its own account; the agency's project is looked up instead.");
+                return null;
             }
-        }
-
-        /// <summary>Credentials go into headers: they must be non-blank and free of whitespace and control characters.</summary>
-        private static void RequireCredential(string? value, string parameterName, string what)
-        {
-            if (value == null || value.Trim().Length == 0)
-                throw new EvsValidationException("CredentialMissing", parameterName, $"The {what} is empty or blank.");
-            foreach (char c in value)
-            {
-                if (char.IsControl(c) || (char.IsWhiteSpace(c) && parameterName != "UserName" && parameterName != "DomainName"))
-                {
-                    // Never echo the value: it may be a secret.
-                    throw new EvsValidationException("InvalidCredential", parameterName, $"The {what} contains whitespace or a control character.");
-                }
-            }
+            return InputValidator.ProjectId(credential.ProjectId, "ProjectId");
         }
 
         /// <summary>https only, except plain http to this machine (the emulator); no credentials or query in the URL.</summary>
@@ -183,12 +168,15 @@ namespace EvsSnapshot.Client
             if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
                 throw new EvsValidationException("InvalidEndpoint", parameterName, $"'{endpoint}' is not an http(s) URL.", endpoint);
             if (!string.IsNullOrEmpty(endpoint.UserInfo) || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.Fragment))
-                throw new EvsValidationException("InvalidEndpoint", parameterName, $"The -{parameterName} URL must not contain credentials, a query or a fragment.", endpoint.GetLeftPart(UriPartial.Authority));
+                throw new EvsValidationException("InvalidEndpoint", parameterName, $"The {Named(parameterName)} URL must not contain credentials, a query or a fragment.", endpoint.GetLeftPart(UriPartial.Authority));
             if (endpoint.Scheme == Uri.UriSchemeHttp && !IsLoopback(endpoint))
                 throw new EvsValidationException("InsecureEndpoint", parameterName,
                     $"Plain http is only allowed to this machine (localhost, 127.0.0.1, ::1); use https for '{endpoint.Host}'.", endpoint);
             return endpoint;
         }
+
+        /// <summary>A parameter as -Name; a variable or file setting (it has an underscore) as it is.</summary>
+        private static string Named(string name) => name.IndexOf('_') >= 0 ? name : "-" + name;
 
         private static bool IsLoopback(Uri uri)
         {

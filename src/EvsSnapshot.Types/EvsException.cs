@@ -53,6 +53,12 @@ namespace EvsSnapshot
         WaitForVolume,
         ChooseProject,
         TrustCertificate,
+        ProvideCredentials,
+        FixCredentialsFile,
+        AttachEcsAgency,
+        CheckMetadataService,
+        CheckIdToken,
+        CheckAgency,
     }
 
     /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>

@@ -33,18 +33,10 @@ namespace EvsSnapshot.Commands
         protected override IEnumerable<string> Values => VolumeStatus.All;
     }
 
-    /// <summary>The regions with an EVS endpoint (../shared/evs-api.md §7).</summary>
+    /// <summary>The 34 regions with an EVS endpoint (EvsSnapshot.Client.Regions, evs-api.md §13.1).</summary>
     public sealed class RegionCompleter : StaticValueCompleter
     {
-        internal static readonly string[] Regions =
-        {
-            "cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
-            "cn-south-1", "cn-south-2", "cn-south-4", "cn-southwest-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-            "ap-southeast-4", "af-south-1", "sa-brazil-1", "la-north-2", "la-south-2", "na-mexico-1", "tr-west-1", "ae-ad-1",
-            "me-east-1", "eu-west-0", "eu-west-101", "ru-moscow-1", "ru-northwest-2", "my-kualalumpur-1",
-        };
-
-        protected override IEnumerable<string> Values => Regions;
+        protected override IEnumerable<string> Values => EvsSnapshot.Client.Regions.All;
     }
 
     /// <summary>
