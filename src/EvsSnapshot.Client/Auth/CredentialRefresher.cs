@@ -21,7 +21,8 @@ namespace EvsSnapshot.Client.Auth
         private readonly string _what;
         private readonly SemaphoreSlim _lock = new SemaphoreSlim(1, 1);
         private T? _current;
-        private long _renewals;          // renewals started; a waiter that sees it change knows one ran meanwhile
+        private long _renewals;          // renewals started
+        private long _finished;          // renewals finished; a waiter that sees it change knows one ended while it waited
         private Exception? _lastFailure;
         private long _retryAfterTicks;    // after a failed renewal, the current one is used without trying again until then
 
@@ -55,7 +56,7 @@ namespace EvsSnapshot.Client.Auth
 
         private async Task<T> RenewAsync(CallScope call, T? rejected)
         {
-            long seen = Renewals;
+            long seen = Interlocked.Read(ref _finished);
             await _lock.WaitAsync(call.CancellationToken).ConfigureAwait(false);
             try
             {
@@ -63,11 +64,12 @@ namespace EvsSnapshot.Client.Auth
                 var now = UtcNow;
                 bool usable = current != null && current != rejected && now < current.ExpiresAtUtc;
                 if (usable && (rejected != null || now < current!.RefreshAtUtc)) return current!; // renewed while we waited
-                if (Renewals != seen || (usable && now < ReadRetryAfter()))
+                bool endedWhileWaiting = Interlocked.Read(ref _finished) != seen;
+                if (endedWhileWaiting || (usable && now < ReadRetryAfter()))
                 {
-                    // A renewal ran while we waited and failed: share its outcome instead of asking again at once.
+                    // A renewal ended while we waited and failed: share its outcome instead of asking again at once.
                     if (usable) return current!;
-                    if (_lastFailure != null && Renewals != seen) ExceptionDispatchInfo.Capture(_lastFailure).Throw();
+                    if (_lastFailure != null && endedWhileWaiting) ExceptionDispatchInfo.Capture(_lastFailure).Throw();
                 }
                 return await FetchAsync(current, rejected, call).ConfigureAwait(false);
             }
@@ -80,6 +82,7 @@ namespace EvsSnapshot.Client.Auth
         private async Task<T> FetchAsync(T? current, T? rejected, CallScope call)
         {
             Interlocked.Increment(ref _renewals);
+            _lastFailure = null; // a cancelled attempt leaves none, so waiters try themselves
             if (current != null)
             {
                 call.Trace.Verbose(rejected != null
@@ -106,6 +109,10 @@ namespace EvsSnapshot.Client.Auth
                     "Could not renew {0}: {1} Still using the current one, valid until {2:u}; trying again in {3:0.#} s.",
                     _what, ex.Message, current.ExpiresAtUtc, wait.TotalSeconds));
                 return current;
+            }
+            finally
+            {
+                Interlocked.Increment(ref _finished);
             }
         }
 
