@@ -440,7 +440,7 @@ public class AuthTests
             .Then(_ => Wire.SnapshotOk());
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var ctx = await Contexts.ConnectAsync(PasswordOptions(handler, time: time), trace);
-        time.Advance(TimeSpan.FromMilliseconds(400)); // past 75% of the 300 ms lifetime
+        time.Advance(TimeSpan.FromMilliseconds(400)); // past the refresh time of the 300 ms token
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));

@@ -19,16 +19,21 @@ public class RefreshTests
     }
 
     [Theory]
-    // remaining lifetime at receipt -> renew this long before expiry: a quarter of it, at most 10 minutes
+    // remaining lifetime at receipt -> renew this long before expiry: a quarter of it, at least 2 s but at most
+    // half of it, and at most 10 minutes
     [InlineData(86400, 600)]   // 24-h IAM token: 10 min
     [InlineData(21600, 600)]   // 6-h federated credential
     [InlineData(3600, 600)]    // 1-h ECS agency key: 10 min, when the service rotates it (§14.4.6)
     [InlineData(2400, 600)]
     [InlineData(1200, 300)]    // 20 min: 5 min
     [InlineData(900, 225)]     // the API's shortest agency credential
-    [InlineData(6, 1.5)]       // a test credential of 6 s
+    [InlineData(60, 15)]
+    [InlineData(8, 2)]
+    [InlineData(6, 2)]         // a test credential of 6 s: the 2-s floor
+    [InlineData(3, 1.5)]       // ... but never more than half
+    [InlineData(0.5, 0.25)]
     [InlineData(0, 0)]
-    public void Margin_AQuarterOfTheLifetime_AtMostTenMinutes(double remainingSeconds, double marginSeconds)
+    public void Margin_AQuarterOfTheLifetime_AtLeast2s_AtMostHalf_AtMostTenMinutes(double remainingSeconds, double marginSeconds)
     {
         var remaining = TimeSpan.FromSeconds(remainingSeconds);
         Assert.Equal(TimeSpan.FromSeconds(marginSeconds), RefreshSchedule.Margin(remaining));
@@ -61,7 +66,7 @@ public class RefreshTests
     [Fact]
     public async Task UsesTheCredentialUntilItsRefreshTime_ThenRenewsBeforeSigning()
     {
-        var (refresher, fetches, time) = Build(TimeSpan.FromSeconds(60)); // refresh at 45 s
+        var (refresher, fetches, time) = Build(TimeSpan.FromSeconds(60)); // refresh at 45 s (15 s early)
         Assert.Equal(1, (await refresher.GetAsync(CallScope.None)).N);
         time.Advance(TimeSpan.FromSeconds(44.9));
         Assert.Equal(1, (await refresher.GetAsync(CallScope.None)).N);
