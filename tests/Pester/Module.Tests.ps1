@@ -98,7 +98,9 @@ Describe 'Argument completion' {
 
     It 'completes -Region from the region list' {
         $line = 'Connect-EvsProject -Region ap-southeast-'
-        @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) | Should -Be @('ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4')
+        @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) | Should -Be @('ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5')
+        $all = 'Connect-EvsProject -Region '
+        @((TabExpansion2 $all $all.Length).CompletionMatches) | Should -HaveCount 34 -Because 'every EVS region of evs-api.md §13.1 is offered'
     }
 
     It 'completes -VolumeId live, matching the name and showing it as the tooltip' {
