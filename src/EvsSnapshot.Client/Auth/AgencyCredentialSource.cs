@@ -35,6 +35,7 @@ namespace EvsSnapshot.Client.Auth
             catch (EvsApiException ex) when (ex.StatusCode == 403 || ex.StatusCode == 404)
             {
                 // §14.6: a refusal names no reason the caller can act on but the agency, its account and the trust.
+                // Not confirmed: whether IAM answers an unknown agency with 403 or 404, so both get this advice.
                 ex.Advise(EvsAdvice.CheckAgency, ("AgencyName", _agency.Name), ("AgencyDomain", _agency.Account));
                 throw;
             }
