@@ -48,14 +48,8 @@ function Connect-TestProject {
     <# AK/SK connection to the test emulator; returns the context. #>
     [CmdletBinding()]
     param([hashtable] $Extra = @{})
-    $params = @{
-        Region      = 'cn-north-4'
-        Endpoint    = $script:Emulator.Url
-        IamEndpoint = $script:Emulator.Url
-        Credential  = (New-TestCredential $script:Info.accessKey $script:Info.secretKey)
-        ProjectId   = $script:Info.projectId
-        PassThru    = $true
-    }
+    $params = Get-EvsEmulatorConnection $script:Emulator
+    $params.PassThru = $true
     foreach ($k in $Extra.Keys) { $params[$k] = $Extra[$k] }
     Connect-EvsProject @params
 }

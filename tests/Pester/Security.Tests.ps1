@@ -3,11 +3,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $null = Start-TestEmulator
     $script:Url = $Emulator.Url
-
-    function Get-IamTokenValue {
-        $body = @{ auth = @{ identity = @{ methods = @('password'); password = @{ user = @{ name = $Info.userName; password = $Info.password; domain = @{ name = $Info.domainName } } } }; scope = @{ project = @{ name = 'cn-north-4' } } } } | ConvertTo-Json -Depth 10
-        "$((Invoke-WebRequest -Uri "$Url/v3/auth/tokens" -Method Post -Body $body -ContentType 'application/json').Headers['X-Subject-Token'])"
-    }
 }
 
 AfterAll { Stop-TestEmulator }
@@ -15,7 +10,7 @@ AfterAll { Stop-TestEmulator }
 Describe 'Secrets' {
     BeforeAll {
         Reset-TestEmulator
-        $script:Token = Get-IamTokenValue
+        $script:Token = Get-EvsIamToken $Emulator
         $script:WrongSecret = 'Wrong-Secret-Key-For-The-Leak-Test-0001'
         $script:WrongPassword = 'Wrong-Passw0rd-For-The-Leak-Test!'
         $script:Secrets = @($Info.secretKey, $Info.tempSecretKey, $Info.securityToken, $Info.password, $Token, $WrongSecret, $WrongPassword)
