@@ -6,8 +6,8 @@ Builds, tests and demonstrates the EvsSnapshot module.
 .DESCRIPTION
 Tasks:
   build     Assemble the importable module in out/EvsSnapshot (manifest, assemblies, formats, en-US help).
-  test      Build, then run every suite (xunit, Pester end-to-end, conformance against Huawei's Node SDK)
-            and print a final line "N passed, N failed". Exit code 1 on any failure.
+  test      Build, then run every suite (xunit with code coverage of the client, Pester end-to-end, conformance
+            against Huawei's Node SDK) and print a final line "N passed, N failed". Exit code 1 on any failure.
   demo      Build, start the emulator on a free port, run docs/examples/Demo-Runbook.ps1 in a clean pwsh.
   emulator  Run the emulator in the foreground on 127.0.0.1:<Port> until Ctrl+C.
   soak      Fault-injection soak (not part of test): writes docs/RELIABILITY.md.
@@ -15,17 +15,32 @@ Tasks:
   package   Publish the built module to a local PSResourceGet repository (out/repository) as a .nupkg.
   clean     Remove build output.
 
+Only the tasks that run the emulator or tests load the test tooling (tests/tools/EvsTestHost.psm1). The
+environment variables a task sets for them (EVS_MODULE_PATH, EVS_EMULATOR_DLL, EVS_CLIENT_DLL) are put back as
+they were when it ends, also when it fails.
+
 .EXAMPLE
 dotnet tool restore && dotnet pwsh ./build.ps1 demo
 .EXAMPLE
 dotnet tool restore && dotnet pwsh ./build.ps1 test
 .EXAMPLE
-dotnet pwsh ./build.ps1 emulator -Port 5080
+dotnet pwsh ./build.ps1 test -Configuration Debug -Suite pester,conformance
+.EXAMPLE
+dotnet pwsh ./build.ps1 emulator -Port 5080 -NoBuild
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'demo', 'emulator', 'soak', 'bench', 'package', 'clean')]
     [string] $Task = 'build',
+
+    # The build to make and use.
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    # test, demo, soak, bench, package, emulator: use the output of an earlier build of this -Configuration
+    # instead of building; the task fails if it is not there.
+    [switch] $NoBuild,
 
     # emulator: the port to listen on.
     [int] $Port = 5080,
@@ -33,21 +48,26 @@ param(
     # soak: volume requests to send.
     [int] $Requests = 1000,
 
-    # test: run only these suites (xunit, pester, conformance).
+    # test: run only these suites (xunit, pester, conformance; "pester,conformance" works from any shell).
     [string[]] $Suite = @('xunit', 'pester', 'conformance')
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$Tasks = 'build', 'test', 'demo', 'emulator', 'soak', 'bench', 'package', 'clean'
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'EvsSnapshot'
-$Configuration = 'Release'
+$ModuleManifest = Join-Path $ModuleOut 'EvsSnapshot.psd1'
+$ModuleBin = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0"
+$EmulatorDll = Join-Path $Root "tests/EvsEmulator/bin/$Configuration/net10.0/EvsEmulator.dll"
+$TestResults = Join-Path $Out 'test-results'
 $PesterVersion = '5.7.1'
-
-Import-Module (Join-Path $Root 'tests/tools/EvsTestHost.psm1') -Force
+$Suites = 'xunit', 'pester', 'conformance'
+$XunitSuites = @(
+    @{ Name = 'client-unit'; Project = 'tests/EvsSnapshot.Client.Tests/EvsSnapshot.Client.Tests.csproj'; Coverage = $true }
+    @{ Name = 'emulator'; Project = 'tests/EvsEmulator.Tests/EvsEmulator.Tests.csproj'; Coverage = $false }
+)
 
 function Write-Step([string] $Text) { Write-Host "==> $Text" -ForegroundColor Cyan }
 
@@ -57,35 +77,86 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
+# ----------------------------------------------------------------------------------------------- environment
+
+$SavedEnvironment = [ordered]@{}
+
+function Set-TaskEnvironment([hashtable] $Variables) {
+    foreach ($name in $Variables.Keys) {
+        if (-not $SavedEnvironment.Contains($name)) { $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
+        [Environment]::SetEnvironmentVariable($name, $Variables[$name])
+    }
+}
+
+function Restore-TaskEnvironment {
+    # A variable that was not set before is removed again (SetEnvironmentVariable with $null).
+    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    $SavedEnvironment.Clear()
+}
+
+function Enter-TestTooling {
+    <# For the tasks that run the emulator or tests: point the test tooling at this build, then load it. #>
+    Set-TaskEnvironment @{
+        EVS_MODULE_PATH  = $ModuleManifest
+        EVS_EMULATOR_DLL = $EmulatorDll
+        EVS_CLIENT_DLL   = Join-Path $ModuleBin 'EvsSnapshot.Client.dll'
+    }
+    Import-Module (Join-Path $Root 'tests/tools/EvsTestHost.psm1') -Force
+}
+
+# ----------------------------------------------------------------------------------------------- build
+
 function Invoke-Build {
-    Write-Step 'Building (dotnet build)'
+    Write-Step "Building (dotnet build -c $Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'src/EvsSnapshot/EvsSnapshot.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
     Invoke-Native dotnet @('build', (Join-Path $Root 'tests/EvsEmulator/EvsEmulator.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
 
     Write-Step "Assembling the module in $ModuleOut"
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
-    $bin = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $Root 'EvsSnapshot.psd1') $ModuleOut
-    Copy-Item (Join-Path $bin 'EvsSnapshot.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $ModuleBin 'EvsSnapshot.Format.ps1xml') $ModuleOut
     # Cmdlets and public types sit next to the manifest; the engine and the netstandard2.0 packages Windows
     # PowerShell 5.1 lacks go to Dependencies/, which the module's loader resolves (its own load context on 7.x,
     # where PowerShell's copies of System.Text.Json and friends are used instead).
-    foreach ($a in 'EvsSnapshot.dll', 'EvsSnapshot.Types.dll') { Copy-Item (Join-Path $bin $a) $ModuleOut }
+    foreach ($a in 'EvsSnapshot.dll', 'EvsSnapshot.Types.dll') { Copy-Item (Join-Path $ModuleBin $a) $ModuleOut }
     $dependencies = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies')
     $engine = 'EvsSnapshot.Client.dll', 'System.Text.Json.dll', 'System.Text.Encodings.Web.dll', 'Microsoft.Bcl.AsyncInterfaces.dll',
         'System.Buffers.dll', 'System.Memory.dll', 'System.Numerics.Vectors.dll', 'System.Runtime.CompilerServices.Unsafe.dll',
         'System.Threading.Tasks.Extensions.dll', 'Microsoft.Bcl.TimeProvider.dll'
-    foreach ($a in $engine) { Copy-Item (Join-Path $bin $a) $dependencies }
+    foreach ($a in $engine) { Copy-Item (Join-Path $ModuleBin $a) $dependencies }
 
     $helpBuilder = Join-Path $Root 'src/build/HelpBuilder.psm1'
     if (Test-Path $helpBuilder) {
         Import-Module $helpBuilder -Force
         Build-EvsHelp -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath (Join-Path $ModuleOut 'en-US')
     }
-    $manifest = Test-ModuleManifest (Join-Path $ModuleOut 'EvsSnapshot.psd1')
-    Write-Host "Module $($manifest.Name) $($manifest.Version) assembled in $ModuleOut"
+    $manifest = Test-ModuleManifest $ModuleManifest
+    Write-Host "Module $($manifest.Name) $($manifest.Version) ($Configuration) assembled in $ModuleOut"
 }
+
+function Assert-BuildOutput {
+    <# -NoBuild: the earlier build's output must be there, and out/EvsSnapshot must be this -Configuration's. #>
+    param([switch] $Module, [switch] $Emulator, [string[]] $Also = @())
+    $needed = @(if ($Module) { $ModuleManifest; Join-Path $ModuleBin 'EvsSnapshot.dll' }) + @(if ($Emulator) { $EmulatorDll }) + @($Also | Where-Object { $_ })
+    $missing = @($needed | Where-Object { -not (Test-Path $_) })
+    if ($missing.Count) {
+        throw "-NoBuild: the $Configuration build output is missing ($(($missing | ForEach-Object { [IO.Path]::GetRelativePath($Root, $_) }) -join ', ')). Run 'dotnet pwsh ./build.ps1 $Task -Configuration $Configuration' once without -NoBuild."
+    }
+    if ($Module -and (Get-FileHash (Join-Path $ModuleOut 'EvsSnapshot.dll')).Hash -ne (Get-FileHash (Join-Path $ModuleBin 'EvsSnapshot.dll')).Hash) {
+        throw "-NoBuild: $([IO.Path]::GetRelativePath($Root, $ModuleOut)) was not assembled from the $Configuration build. Run 'dotnet pwsh ./build.ps1 build -Configuration $Configuration' first."
+    }
+}
+
+function Initialize-Build {
+    <# Builds the module and the emulator, or with -NoBuild checks the earlier build (see Assert-BuildOutput). #>
+    param([switch] $EmulatorOnly, [string[]] $Also = @())
+    if ($NoBuild) { Assert-BuildOutput -Module:(-not $EmulatorOnly) -Emulator -Also $Also }
+    elseif ($EmulatorOnly) { Invoke-Native dotnet @('build', (Join-Path $Root 'tests/EvsEmulator/EvsEmulator.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet') }
+    else { Invoke-Build }
+}
+
+# ----------------------------------------------------------------------------------------------- test
 
 function Get-PesterModulePath {
     Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/Tools.csproj'), '--nologo', '-v', 'quiet')
@@ -97,49 +168,83 @@ function Get-PesterModulePath {
     $path
 }
 
-function Invoke-XunitSuite([string] $Project, [string] $Name) {
-    Write-Step "xunit: $Name"
-    $results = Join-Path $Out 'test-results'
-    $trx = Join-Path $results "$Name.trx"
-    if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $Root $Project) -c $Configuration --nologo -v quiet --logger "trx;LogFileName=$Name.trx" --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
-    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Suite = $Name; Passed = 0; Failed = 1; Note = 'no results (build or run failure)' } }
+function Get-XunitAssemblyPath([hashtable] $Suite) {
+    $project = Join-Path $Root $Suite.Project
+    Join-Path (Split-Path $project) "bin/$Configuration/net10.0/$([IO.Path]::GetFileNameWithoutExtension($project)).dll"
+}
+
+function Invoke-XunitSuite([hashtable] $Suite) {
+    $name = $Suite.Name
+    Write-Step "xunit: $name$(if ($Suite.Coverage) { ' (with code coverage)' })"
+    # Each xunit suite has its own results folder: its .trx and, with coverage, <run guid>/coverage.cobertura.xml.
+    $results = Join-Path $TestResults $name
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $arguments = @('test', (Join-Path $Root $Suite.Project), '-c', $Configuration, '--nologo', '-v', 'quiet',
+        '--logger', "trx;LogFileName=$name.trx", '--logger', 'console;verbosity=minimal', '--results-directory', $results)
+    if ($NoBuild) { $arguments += '--no-build' }
+    if ($Suite.Coverage) {
+        # coverlet instruments the assemblies under test that have sources here; never count a test assembly.
+        $arguments += '--collect', 'XPlat Code Coverage', '--', 'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Exclude=[*.Tests]*'
+    }
+    & dotnet @arguments | Out-Host
+    $trx = Join-Path $results "$name.trx"
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Suite = $name; Passed = 0; Failed = 1; Note = 'no results (build or run failure)' } }
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Suite = $Name; Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted; Note = '' }
+    [pscustomobject]@{ Suite = $name; Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted; Note = '' }
+}
+
+function Get-CoverageLine([string] $Name, [string] $Label) {
+    <# One line from the suite's cobertura report: coverlet's line and branch totals over the product assemblies. #>
+    $report = Get-ChildItem (Join-Path $TestResults $Name) -Recurse -Filter 'coverage.cobertura.xml' -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $report) { return "Coverage ($Label): no report (the suite did not run to the end)" }
+    $coverage = ([xml](Get-Content $report.FullName -Raw)).coverage
+    $assemblies = @($coverage.SelectNodes('packages/package').ForEach({ $_.GetAttribute('name') }) | Sort-Object)
+    $tests = @($assemblies -match '\.Tests?$')
+    if ($tests.Count) { return "Coverage ($Label): the report includes test assemblies ($($tests -join ', ')); see the coverlet Exclude setting in build.ps1" }
+    $percent = { param($part, $whole) if ([long]$whole) { [string]::Format([cultureinfo]::InvariantCulture, '{0:0.0}%', 100.0 * $part / $whole) } else { 'n/a' } }
+    $where = ($assemblies | ForEach-Object { if (Test-Path (Join-Path $Root "src/$_")) { "src/$_" } else { $_ } }) -join ', '
+    "Coverage ($Label): $(& $percent $coverage.'lines-covered' $coverage.'lines-valid') of lines, $(& $percent $coverage.'branches-covered' $coverage.'branches-valid') of branches ($where)"
 }
 
 function Invoke-PesterSuite([string] $Path, [string] $Name, [string] $PesterPath) {
     Write-Step "Pester: $Name"
-    $resultFile = Join-Path $Out "test-results/$Name.json"
-    $null = New-Item -ItemType Directory -Force -Path (Split-Path $resultFile)
+    $resultFile = Join-Path $TestResults "$Name.json"
+    $null = New-Item -ItemType Directory -Force -Path $TestResults
     if (Test-Path $resultFile) { Remove-Item $resultFile }
     $runner = Join-Path $Root 'tests/tools/Invoke-PesterSuite.ps1'
-    $pwsh = Get-PwshCommand
-    $env:EVS_MODULE_PATH = Join-Path $ModuleOut 'EvsSnapshot.psd1'
-    $env:EVS_EMULATOR_DLL = Get-EvsEmulatorPath
-    $env:EVS_CLIENT_DLL = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0/EvsSnapshot.Client.dll"
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runner -Path (Join-Path $Root $Path) -PesterPath $PesterPath -ResultFile $resultFile | Out-Host
+    $null = Invoke-EvsPwsh -ToHost -ArgumentList '-File', $runner, '-Path', (Join-Path $Root $Path), '-PesterPath', $PesterPath, '-ResultFile', $resultFile
     if (-not (Test-Path $resultFile)) { return [pscustomobject]@{ Suite = $Name; Passed = 0; Failed = 1; Note = 'no results (runner failure)' } }
     $r = Get-Content $resultFile -Raw | ConvertFrom-Json
     [pscustomobject]@{ Suite = $Name; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Note = ((@(if ($r.Skipped) { "$($r.Skipped) skipped" }) + @(if ($r.NotRun) { "$($r.NotRun) not run" })) -join ', ') }
 }
 
 function Invoke-Test {
-    Invoke-Build
+    # "-Suite pester,conformance" arrives as one string through pwsh -File.
+    $selected = @($Suite -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    $unknown = @($selected | Where-Object { $_ -notin $Suites })
+    if ($unknown.Count -or -not $selected.Count) { throw "Unknown -Suite '$($Suite -join ',')'. Suites: $($Suites -join ', ')." }
+    $xunitAssemblies = @(if ($selected -contains 'xunit') { $XunitSuites | ForEach-Object { Get-XunitAssemblyPath $_ } })
+    Initialize-Build -Also $xunitAssemblies
+    Enter-TestTooling
+
     $summary = [System.Collections.Generic.List[object]]::new()
+    $coverage = [System.Collections.Generic.List[string]]::new()
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    if ($Suite -contains 'xunit') {
-        $summary.Add((Invoke-XunitSuite 'tests/EvsSnapshot.Client.Tests/EvsSnapshot.Client.Tests.csproj' 'client-unit'))
-        $summary.Add((Invoke-XunitSuite 'tests/EvsEmulator.Tests/EvsEmulator.Tests.csproj' 'emulator'))
+    if ($selected -contains 'xunit') {
+        foreach ($s in $XunitSuites) {
+            $summary.Add((Invoke-XunitSuite $s))
+            if ($s.Coverage) { $coverage.Add((Get-CoverageLine $s.Name 'client, xunit')) }
+        }
     }
-    if ($Suite -contains 'pester' -or $Suite -contains 'conformance') {
+    if ($selected -contains 'pester' -or $selected -contains 'conformance') {
         $pester = Get-PesterModulePath
-        if ($Suite -contains 'pester') { $summary.Add((Invoke-PesterSuite 'tests/Pester' 'end-to-end' $pester)) }
-        if ($Suite -contains 'conformance') { $summary.Add((Invoke-PesterSuite 'tests/conformance' 'conformance' $pester)) }
+        if ($selected -contains 'pester') { $summary.Add((Invoke-PesterSuite 'tests/Pester' 'end-to-end' $pester)) }
+        if ($selected -contains 'conformance') { $summary.Add((Invoke-PesterSuite 'tests/conformance' 'conformance' $pester)) }
     }
     Write-Host ''
     Write-Host ('{0,-14} {1,7} {2,7}  {3}' -f 'Suite', 'Passed', 'Failed', '')
     foreach ($s in $summary) { Write-Host ('{0,-14} {1,7} {2,7}  {3}' -f $s.Suite, $s.Passed, $s.Failed, $s.Note) }
+    foreach ($line in $coverage) { Write-Host $line }
     $passed = ($summary | Measure-Object Passed -Sum).Sum
     $failed = ($summary | Measure-Object Failed -Sum).Sum
     Write-Host ("All suites took {0:n0} s." -f $watch.Elapsed.TotalSeconds)
@@ -147,19 +252,20 @@ function Invoke-Test {
     if ($failed -gt 0) { exit 1 }
 }
 
+# ----------------------------------------------------------------------------------------------- other tasks
+
 function Invoke-Demo {
-    Invoke-Build
+    Initialize-Build
+    Enter-TestTooling
     Write-Step 'Starting the emulator'
     $emulator = Start-EvsEmulator -Arguments @('--create-seconds', '2', '--rollback-seconds', '2')
     try {
         Write-Host "Emulator at $($emulator.Url)"
-        $pwsh = Get-PwshCommand
         $runbook = Join-Path $Root 'docs/examples/Demo-Runbook.ps1'
         Write-Step "Running $runbook in a clean 'pwsh -NoProfile'"
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runbook `
-            -ModulePath (Join-Path $ModuleOut 'EvsSnapshot.psd1') -Endpoint $emulator.Url `
-            -ProjectId $emulator.Info.projectId -AccessKey $emulator.Info.accessKey -SecretKey $emulator.Info.secretKey
-        if ($LASTEXITCODE -ne 0) { throw "The demo runbook failed (exit code $LASTEXITCODE)." }
+        $run = Invoke-EvsPwsh -ToHost -ArgumentList '-File', $runbook, '-ModulePath', $ModuleManifest, '-Endpoint', $emulator.Url,
+            '-ProjectId', $emulator.Info.projectId, '-AccessKey', $emulator.Info.accessKey, '-SecretKey', $emulator.Info.secretKey
+        if ($run.ExitCode -ne 0) { throw "The demo runbook failed (exit code $($run.ExitCode))." }
     }
     finally {
         Stop-EvsEmulator $emulator
@@ -168,9 +274,22 @@ function Invoke-Demo {
 }
 
 function Invoke-Emulator {
-    Invoke-Native dotnet @('build', (Join-Path $Root 'tests/EvsEmulator/EvsEmulator.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    Initialize-Build -EmulatorOnly
     Write-Step "Emulator on http://127.0.0.1:$Port (Ctrl+C to stop)"
-    & dotnet (Get-EvsEmulatorPath) --port $Port
+    & dotnet $EmulatorDll --port $Port
+}
+
+function Invoke-ScriptTask([string] $Script, [hashtable] $Arguments = @{}) {
+    Initialize-Build
+    Enter-TestTooling
+    $global:LASTEXITCODE = 0
+    & (Join-Path $Root $Script) @Arguments
+    if ($LASTEXITCODE) { exit $LASTEXITCODE }
+}
+
+function Invoke-Package {
+    Initialize-Build
+    & (Join-Path $Root 'src/build/Publish-LocalPackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'repository')
 }
 
 function Invoke-Clean {
@@ -179,24 +298,19 @@ function Invoke-Clean {
     }
 }
 
-function Invoke-ScriptTask([string] $Script, [hashtable] $Arguments = @{}) {
-    Invoke-Build
-    & (Join-Path $Root $Script) @Arguments
-    if ($LASTEXITCODE) { exit $LASTEXITCODE }
-}
-
-switch ($Task) {
-    'build' { Invoke-Build }
-    'test' { Invoke-Test }
-    'demo' { Invoke-Demo }
-    'emulator' { Invoke-Emulator }
-    'soak' { Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') } }
-    'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' }
-    'package' { Invoke-Build; & (Join-Path $Root 'src/build/Publish-LocalPackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'repository') }
-    'clean' { Invoke-Clean }
-    default {
-        Write-Error -Message "Unknown task '$Task'. Tasks: $($Tasks -join ', '). Example: dotnet pwsh ./build.ps1 test" `
-            -Category InvalidArgument -ErrorId 'UnknownTask'
-        exit 2
+if ($NoBuild -and $Task -in 'build', 'clean') { throw "-NoBuild does not apply to the $Task task." }
+try {
+    switch ($Task) {
+        'build' { Invoke-Build }
+        'test' { Invoke-Test }
+        'demo' { Invoke-Demo }
+        'emulator' { Invoke-Emulator }
+        'soak' { Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') } }
+        'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' }
+        'package' { Invoke-Package }
+        'clean' { Invoke-Clean }
     }
+}
+finally {
+    Restore-TaskEnvironment
 }

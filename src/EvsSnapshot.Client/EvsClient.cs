@@ -17,25 +17,22 @@ namespace EvsSnapshot.Client
     /// </summary>
     public sealed class EvsClient : IDisposable
     {
-        private readonly PasswordAuthProvider? _passwordAuth;
-        private readonly AkSkAuthProvider? _akSkAuth;
+        private readonly AuthProvider _auth;
 
-        private EvsClient(EvsClientSettings settings, EvsApi api, AuthProvider auth)
+        private EvsClient(EvsClientSettings settings, EvsApi api, AuthProvider auth, CredentialSpec credential, string credentialSource)
         {
             Region = settings.Region;
             Endpoint = api.Transport.EvsEndpoint;
             IamEndpoint = api.Transport.IamEndpoint;
-            AuthType = settings.AuthType;
-            AccessKey = settings.AuthType == EvsAuthType.AkSk ? settings.AccessKey : null;
-            UsesSecurityToken = settings.AuthType == EvsAuthType.AkSk && settings.SecurityToken != null;
-            UserName = settings.UserName;
-            DomainName = settings.DomainName;
+            AuthType = auth is StaticTokenAuthProvider ? EvsAuthType.Token : auth is PasswordAuthProvider ? EvsAuthType.Password : EvsAuthType.AkSk;
+            UserName = credential.Kind == CredentialKind.Password ? credential.UserName : null;
+            DomainName = credential.Kind == CredentialKind.Password ? credential.DomainName : null;
+            CredentialSource = credentialSource;
             SkipCertificateCheck = settings.SkipCertificateCheck;
             Proxy = settings.Proxy;
             Api = api;
             Snapshots = new SnapshotOperations(api);
-            _passwordAuth = auth as PasswordAuthProvider;
-            _akSkAuth = auth as AkSkAuthProvider;
+            _auth = auth;
             ConnectedAt = api.Transport.Time.GetUtcNow().UtcDateTime;
         }
 
@@ -45,14 +42,21 @@ namespace EvsSnapshot.Client
         public Uri IamEndpoint { get; }
         public EvsAuthType AuthType { get; }
 
-        /// <summary>The access key id (an identifier, not a secret); null for token and password auth.</summary>
-        public string? AccessKey { get; }
+        /// <summary>The access key id in use now (an identifier, not a secret; temporary keys change as they are renewed); null for token and password auth.</summary>
+        public string? AccessKey => (_auth as AkSkAuthProvider)?.AccessKey;
 
         /// <summary>True when temporary AK/SK with an X-Security-Token are used.</summary>
-        public bool UsesSecurityToken { get; }
+        public bool UsesSecurityToken => (_auth as AkSkAuthProvider)?.UsesSecurityToken ?? false;
 
         public string? UserName { get; }
         public string? DomainName { get; }
+
+        /// <summary>Where the credential came from: <c>Parameter</c>, <c>Environment (HUAWEICLOUD_SDK_AK)</c>, <c>EcsAgency</c>...</summary>
+        public string CredentialSource { get; }
+
+        /// <summary>When the credential in use expires (temporary AK/SK and IAM tokens the module obtains), UTC; null when unknown.</summary>
+        public DateTime? CredentialExpiresAt => _auth.ExpiresAtUtc;
+
         public bool SkipCertificateCheck { get; }
 
         /// <summary>The explicit forward proxy, or null for the system proxy.</summary>
@@ -63,10 +67,10 @@ namespace EvsSnapshot.Client
         public TimeSpan RequestTimeout => Api.Transport.Retry.Options.RequestTimeout;
 
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
-        public TimeSpan ClockOffset => _akSkAuth?.Clock.Offset ?? TimeSpan.Zero;
+        public TimeSpan ClockOffset => (_auth as AkSkAuthProvider)?.Clock.Offset ?? TimeSpan.Zero;
 
         /// <summary>When the current IAM token expires (password auth only), UTC.</summary>
-        public DateTime? TokenExpiresAt => _passwordAuth?.CurrentToken?.ExpiresAtUtc;
+        public DateTime? TokenExpiresAt => (_auth as PasswordAuthProvider)?.CurrentToken?.ExpiresAtUtc;
 
         /// <summary>UTC.</summary>
         public DateTime ConnectedAt { get; }
@@ -77,6 +81,11 @@ namespace EvsSnapshot.Client
         /// <summary>Changes to snapshots, with their rules.</summary>
         public SnapshotOperations Snapshots { get; }
 
+        /// <summary>The credential's stable, non-secret key now (see <see cref="AuthProvider.CredentialKey"/>).</summary>
+        public string CredentialKey => _auth.CredentialKey;
+
+        internal AuthProvider Auth => _auth;
+
         /// <summary>Test and diagnostics hook: HTTP requests sent through this client, every attempt counted.</summary>
         public long RequestCount => Api.RequestCount;
 
@@ -84,7 +93,7 @@ namespace EvsSnapshot.Client
         {
             string who = AuthType switch
             {
-                EvsAuthType.AkSk => "access key " + AccessKey,
+                EvsAuthType.AkSk => (UsesSecurityToken ? "temporary access key " : "access key ") + AccessKey,
                 EvsAuthType.Password => "IAM user " + UserName + "@" + DomainName,
                 _ => "token",
             };
@@ -100,41 +109,46 @@ namespace EvsSnapshot.Client
             Api.Dispose();
         }
 
-        /// <summary>Builds a client: checks endpoints, sets up auth, and resolves the project id when it is not given.</summary>
+        /// <summary>
+        /// Builds a client: checks the settings, finds the credential (given, or the chain), picks the endpoints,
+        /// gets the first temporary credential or token, and resolves the project id when it is not known.
+        /// </summary>
         public static async Task<EvsClient> ConnectAsync(EvsClientSettings settings, CallScope call)
         {
             InputValidator.Region(settings.Region);
             if (settings.Endpoint == null) CheckKnownRegion(settings.Region);
             if (settings.ProjectId != null) InputValidator.ProjectId(settings.ProjectId);
-            var evsEndpoint = CheckEndpoint(settings.Endpoint ?? new Uri($"https://evs.{settings.Region}.myhuaweicloud.com"), "Endpoint");
-            var iamEndpoint = CheckEndpoint(settings.IamEndpoint ?? new Uri($"https://iam.{settings.Region}.myhuaweicloud.com"), "IamEndpoint");
-            CheckIamReachable(settings);
+            settings.Agency?.Validate();
+            var env = settings.Environment ?? (name => System.Environment.GetEnvironmentVariable(name));
+            var credential = CredentialResolver.Resolve(settings, env, call.Trace);
+            var evsEndpoint = EndpointSelection.Evs(settings);
+            CheckIamReachable(settings, credential, EndpointSelection.HasIamOverride(settings, credential, env));
+            var iamEndpoint = EndpointSelection.Iam(settings, credential, env);
+            var federationIam = EndpointSelection.Federation(settings, credential, env);
+            string source = settings.Agency != null ? credential.ThroughAgency(settings.Agency) : credential.Source;
             var proxy = settings.Proxy == null ? null : CheckProxy(settings.Proxy);
 
             var time = settings.TimeProvider ?? TimeProvider.System;
             var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time,
                 proxy == null ? null : new ProxySettings(proxy, settings.ProxyCredential));
             if (settings.ProxyCredential != null) transport.Redactor.Add(settings.ProxyCredential.Password);
-            var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId };
+            var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId ?? ProjectOfCredential(credential, settings.Agency, call) };
             try
             {
-                AuthProvider auth = CreateAuth(settings, api, time);
+                var auth = AuthFactory.Create(credential, settings.Agency, api, new CredentialApi(transport), federationIam, time);
                 transport.Auth = auth;
-                if (auth is PasswordAuthProvider password)
+                await auth.PrepareAsync(call).ConfigureAwait(false); // fails fast on a wrong credential
+                if (api.ProjectId == null && auth is PasswordAuthProvider password)
                 {
-                    var token = await password.GetTokenAsync(call).ConfigureAwait(false); // fails fast on a wrong password
-                    if (api.ProjectId == null)
-                    {
-                        api.ProjectId = token.ProjectId ?? throw new EvsException(EvsErrorKind.MalformedResponse, "ProjectNotResolved",
-                            "IAM issued a token without a project.").Advise(EvsAdvice.ChooseProject, ("Region", settings.Region));
-                    }
+                    api.ProjectId = password.CurrentToken?.ProjectId ?? throw new EvsException(EvsErrorKind.MalformedResponse, "ProjectNotResolved",
+                        "IAM issued a token without a project.").Advise(EvsAdvice.ChooseProject, ("Region", settings.Region));
                 }
                 else if (api.ProjectId == null)
                 {
                     api.ProjectId = await api.ResolveProjectIdAsync(call).ConfigureAwait(false);
                 }
                 InputValidator.ProjectId(api.ProjectId, "ProjectId");
-                return new EvsClient(settings, api, auth);
+                return new EvsClient(settings, api, auth, credential, source);
             }
             catch
             {
@@ -143,58 +157,29 @@ namespace EvsSnapshot.Client
             }
         }
 
-        private static AuthProvider CreateAuth(EvsClientSettings settings, EvsApi api, TimeProvider time)
+        /// <summary>
+        /// The project id that came with the credential (environment, credentials file). Not under an agency: that id
+        /// is a project of the base account, and the context works in the delegating account's project.
+        /// </summary>
+        private static string? ProjectOfCredential(CredentialSpec credential, AgencySettings? agency, CallScope call)
         {
-            var redactor = api.Transport.Redactor;
-            switch (settings.AuthType)
+            if (credential.ProjectId == null) return null;
+            if (agency != null)
             {
-                case EvsAuthType.AkSk:
-                    RequireCredential(settings.AccessKey, "AccessKey", "access key");
-                    RequireCredential(settings.SecretKey, "SecretKey", "secret key");
-                    if (settings.SecurityToken != null) RequireCredential(settings.SecurityToken, "SecurityToken", "security token");
-                    redactor.Add(settings.SecretKey);
-                    redactor.Add(settings.SecurityToken);
-                    return new AkSkAuthProvider(settings.AccessKey!, settings.SecretKey!, settings.SecurityToken, new SigningClock(time), () => api.ProjectId);
-                case EvsAuthType.Token:
-                    RequireCredential(settings.Token, "Token", "token");
-                    redactor.Add(settings.Token);
-                    return new StaticTokenAuthProvider(settings.Token!);
-                case EvsAuthType.Password:
-                    RequireCredential(settings.UserName, "UserName", "user name");
-                    RequireCredential(settings.DomainName, "DomainName", "account (domain) name");
-                    if (string.IsNullOrEmpty(settings.Password))
-                        throw new EvsValidationException("CredentialMissing", "Password", "The password is empty.");
-                    redactor.Add(settings.Password);
-                    string user = settings.UserName!, domain = settings.DomainName!, secret = settings.Password!;
-                    return new PasswordAuthProvider(user, domain, c => api.FetchPasswordTokenAsync(user, domain, secret, api.ProjectId, c), time);
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(settings));
+                call.Trace.Debug("The project id found with the base credential belongs to its own account; the agency's project is looked up instead.");
+                return null;
             }
-        }
-
-        /// <summary>Credentials go into headers: they must be non-blank and free of whitespace and control characters.</summary>
-        private static void RequireCredential(string? value, string parameterName, string what)
-        {
-            if (value == null || value.Trim().Length == 0)
-                throw new EvsValidationException("CredentialMissing", parameterName, $"The {what} is empty or blank.");
-            foreach (char c in value)
-            {
-                if (char.IsControl(c) || (char.IsWhiteSpace(c) && parameterName != "UserName" && parameterName != "DomainName"))
-                {
-                    // Never echo the value: it may be a secret.
-                    throw new EvsValidationException("InvalidCredential", parameterName, $"The {what} contains whitespace or a control character.");
-                }
-            }
+            return InputValidator.ProjectId(credential.ProjectId, "ProjectId");
         }
 
         /// <summary>Without -Endpoint the region names the endpoint, so it must be a region EVS has (evs-api.md §13.1).</summary>
         private static void CheckKnownRegion(string region)
         {
-            if (EvsRegions.IsKnown(region)) return;
-            string? closest = EvsRegions.Closest(region);
+            if (Regions.IsKnown(region)) return;
+            string? closest = Regions.Closest(region);
             var error = new EvsValidationException("UnknownRegion", "Region",
                 $"'{InputValidator.Printable(region)}' is not an EVS region" + (closest != null ? $" (did you mean {closest}?)" : string.Empty)
-                + $". The regions are: {string.Join(", ", EvsRegions.All)}.", region);
+                + $". The regions are: {string.Join(", ", Regions.All)}.", region);
             throw error.Advise(EvsAdvice.UseKnownRegion, ("Region", region), ("Suggestion", closest));
         }
 
@@ -202,15 +187,20 @@ namespace EvsSnapshot.Client
         /// A private endpoint (-Endpoint) says nothing about where IAM is: whatever needs IAM (password sign-in,
         /// looking up the project) then needs -IamEndpoint, or the project id so that no lookup is needed.
         /// </summary>
-        private static void CheckIamReachable(EvsClientSettings settings)
+        /// <summary>
+        /// A private -Endpoint does not say where IAM is: whatever needs IAM (tokens, federation, agencies, the project
+        /// lookup) needs -IamEndpoint (or the IAM endpoint of the environment or credentials file).
+        /// </summary>
+        private static void CheckIamReachable(EvsClientSettings settings, CredentialSpec credential, bool iamGiven)
         {
-            if (settings.Endpoint == null || settings.IamEndpoint != null) return;
-            if (settings.AuthType == EvsAuthType.Password)
+            if (settings.Endpoint == null || iamGiven) return;
+            bool needsIam = settings.Agency != null || credential.Kind == CredentialKind.Password || credential.Kind == CredentialKind.Federation;
+            if (needsIam)
             {
                 throw new EvsValidationException("IamEndpointRequired", "IamEndpoint",
-                    "With -Endpoint, signing in with a user name and password also needs -IamEndpoint: IAM issues the tokens, and a private EVS endpoint does not say where IAM is.", settings.Endpoint);
+                    "With -Endpoint, signing in through IAM (a user name and password, federation or an agency) also needs -IamEndpoint: IAM issues the credentials, and a private EVS endpoint does not say where IAM is.", settings.Endpoint);
             }
-            if (settings.ProjectId == null)
+            if (settings.ProjectId == null && credential.ProjectId == null)
             {
                 throw new EvsValidationException("ProjectIdRequired", "ProjectId",
                     "With -Endpoint, pass -ProjectId, or -IamEndpoint so the project can be looked up: a private EVS endpoint does not say where IAM is.", settings.Endpoint);
@@ -233,12 +223,15 @@ namespace EvsSnapshot.Client
             if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
                 throw new EvsValidationException("InvalidEndpoint", parameterName, $"'{endpoint}' is not an http(s) URL.", endpoint);
             if (!string.IsNullOrEmpty(endpoint.UserInfo) || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.Fragment))
-                throw new EvsValidationException("InvalidEndpoint", parameterName, $"The -{parameterName} URL must not contain credentials, a query or a fragment.", endpoint.GetLeftPart(UriPartial.Authority));
+                throw new EvsValidationException("InvalidEndpoint", parameterName, $"The {Named(parameterName)} URL must not contain credentials, a query or a fragment.", endpoint.GetLeftPart(UriPartial.Authority));
             if (endpoint.Scheme == Uri.UriSchemeHttp && !IsLoopback(endpoint))
                 throw new EvsValidationException("InsecureEndpoint", parameterName,
                     $"Plain http is only allowed to this machine (localhost, 127.0.0.1, ::1); use https for '{endpoint.Host}'.", endpoint);
             return endpoint;
         }
+
+        /// <summary>A parameter as -Name; a variable or file setting (it has an underscore) as it is.</summary>
+        private static string Named(string name) => name.IndexOf('_') >= 0 ? name : "-" + name;
 
         private static bool IsLoopback(Uri uri)
         {

@@ -62,6 +62,12 @@ namespace EvsSnapshot
 
         /// <summary>The region is not one the module knows (facts: Region, Suggestion when one is close).</summary>
         UseKnownRegion,
+        ProvideCredentials,
+        FixCredentialsFile,
+        AttachEcsAgency,
+        CheckMetadataService,
+        CheckIdToken,
+        CheckAgency,
     }
 
     /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>

@@ -33,10 +33,10 @@ namespace EvsSnapshot.Commands
         protected override IEnumerable<string> Values => VolumeStatus.All;
     }
 
-    /// <summary>The regions with an EVS endpoint: the client's one list (evs-api.md §13.1).</summary>
+    /// <summary>The 34 regions with an EVS endpoint (EvsSnapshot.Client.Regions, evs-api.md §13.1).</summary>
     public sealed class RegionCompleter : StaticValueCompleter
     {
-        protected override IEnumerable<string> Values => Client.EvsRegions.All;
+        protected override IEnumerable<string> Values => EvsSnapshot.Client.Regions.All;
     }
 
     /// <summary>

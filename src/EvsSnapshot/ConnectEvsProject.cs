@@ -3,14 +3,16 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using EvsSnapshot.Client;
+using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Commands
 {
     /// <summary>
     /// Connects to one project of one region and makes it the session's current context.
-    /// Credentials: AK/SK (parameters, a PSCredential, or the CLOUD_SDK_* environment variables),
-    /// an existing token, or an IAM user's password (token obtained and renewed in memory).
+    /// Credentials: AK/SK (parameters or a PSCredential), an existing token, an IAM user's password, the ECS
+    /// agency, OIDC federation, a credentials file, or (with none of these) the SDKs' chain: environment, then the
+    /// credentials file. Optionally through an IAM agency of another account. The client finds and renews them.
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "EvsProject", DefaultParameterSetName = EnvironmentSet)]
     [OutputType(typeof(EvsContext))]
@@ -22,10 +24,9 @@ namespace EvsSnapshot.Commands
         private const string TokenSet = "Token";
         private const string PasswordSet = "Password";
         private const string IamCredentialSet = "IamCredential";
-
-        public const string AccessKeyVariable = "CLOUD_SDK_AK";
-        public const string SecretKeyVariable = "CLOUD_SDK_SK";
-        public const string SecurityTokenVariable = "CLOUD_SDK_SECURITY_TOKEN";
+        private const string EcsAgencySet = "EcsAgency";
+        private const string FederationSet = "Federation";
+        private const string CredentialsFileSet = "CredentialsFile";
 
         /// <summary>Region id, e.g. cn-north-4.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -40,7 +41,7 @@ namespace EvsSnapshot.Commands
         [Parameter]
         public Uri? Endpoint { get; set; }
 
-        /// <summary>IAM endpoint instead of https://iam.{region}.myhuaweicloud.com.</summary>
+        /// <summary>IAM endpoint instead of HUAWEICLOUD_SDK_IAM_ENDPOINT or the region's IAM.</summary>
         [Parameter]
         public Uri? IamEndpoint { get; set; }
 
@@ -89,6 +90,47 @@ namespace EvsSnapshot.Commands
         [Credential]
         public PSCredential? ProxyCredential { get; set; }
 
+        /// <summary>Temporary AK/SK of this ECS's agency, from the metadata service.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = EcsAgencySet)]
+        public SwitchParameter EcsAgency { get; set; }
+
+        /// <summary>The metadata service instead of EVSSNAPSHOT_METADATA_ENDPOINT or http://169.254.169.254.</summary>
+        [Parameter(ParameterSetName = EcsAgencySet)]
+        public Uri? MetadataEndpoint { get; set; }
+
+        /// <summary>OIDC federation: the identity provider's id in IAM.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FederationSet)]
+        public string? IdpId { get; set; }
+
+        /// <summary>The file holding the OIDC id token; read again at every renewal.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FederationSet)]
+        public string? IdTokenFile { get; set; }
+
+        /// <summary>An SDK credentials file (INI, section [basic]).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CredentialsFileSet)]
+        public string? CredentialsFile { get; set; }
+
+        /// <summary>Act through this IAM agency of another account.</summary>
+        [Parameter]
+        public string? AgencyName { get; set; }
+
+        /// <summary>The account that delegates the agency, by name.</summary>
+        [Parameter]
+        public string? AgencyDomainName { get; set; }
+
+        /// <summary>The account that delegates the agency, by id.</summary>
+        [Parameter]
+        public string? AgencyDomainId { get; set; }
+
+        /// <summary>How long each agency credential lives, 900-86400 s.</summary>
+        [Parameter]
+        [ValidateRange(AgencySettings.MinDurationSeconds, AgencySettings.MaxDurationSeconds)]
+        public int AgencyDurationSeconds { get; set; } = AgencySettings.DefaultDurationSeconds;
+
+        /// <summary>The session user name the delegating account's audit trail shows.</summary>
+        [Parameter]
+        public string? AgencySessionName { get; set; }
+
         /// <summary>Accept any TLS certificate (private clouds with their own CA only).</summary>
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
@@ -131,6 +173,7 @@ namespace EvsSnapshot.Commands
                 },
             };
             FillCredentials(settings);
+            FillAgency(settings);
 
             if (SkipCertificateCheck.IsPresent)
             {
@@ -158,7 +201,7 @@ namespace EvsSnapshot.Commands
             }
 
             CurrentContext.Value = context;
-            Streams.Verbose(this, $"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}) through {context.Endpoint}.");
+            Streams.Verbose(this, $"Connected to project {context.ProjectId} in {context.Region} ({context.AuthType}, credential: {context.CredentialSource}) through {context.Endpoint}.");
             if (PassThru.IsPresent) WriteObject(context);
             else if (TypedAtThePrompt()) WriteSummary(context);
         }
@@ -219,25 +262,46 @@ namespace EvsSnapshot.Commands
                     settings.DomainName = DomainName;
                     settings.Password = Plain(IamCredential.Password);
                     break;
-                default:
-                    // As Huawei's own samples: AK/SK (and optionally a security token) from the environment.
-                    string? ak = Environment.GetEnvironmentVariable(AccessKeyVariable);
-                    string? sk = Environment.GetEnvironmentVariable(SecretKeyVariable);
-                    if (string.IsNullOrEmpty(ak) || string.IsNullOrEmpty(sk))
-                    {
-                        ThrowTerminatingError(new ErrorRecord(
-                            new ArgumentException($"No credentials given. Pass -Credential (AK as user name, SK as password), -AccessKey/-SecretKey, -Token or -UserName/-Password, or set the {AccessKeyVariable} and {SecretKeyVariable} environment variables."),
-                            "CredentialMissing", ErrorCategory.InvalidArgument, null));
-                    }
-                    settings.AuthType = EvsAuthType.AkSk;
-                    settings.AccessKey = ak;
-                    settings.SecretKey = sk;
-                    string? securityToken = Environment.GetEnvironmentVariable(SecurityTokenVariable);
-                    settings.SecurityToken = string.IsNullOrEmpty(securityToken) ? null : securityToken;
-                    Streams.Verbose(this, $"Using AK/SK from the {AccessKeyVariable}/{SecretKeyVariable} environment variables.");
+                case EcsAgencySet:
+                    settings.EcsAgency = true;
+                    settings.MetadataEndpoint = MetadataEndpoint;
                     break;
+                case FederationSet:
+                    settings.IdpId = IdpId;
+                    settings.IdTokenFile = FileSystemPath(IdTokenFile);
+                    break;
+                case CredentialsFileSet:
+                    settings.CredentialsFile = FileSystemPath(CredentialsFile);
+                    break;
+                default:
+                    break; // no credential parameter: the client's chain (environment, then the credentials file)
             }
         }
+
+        private void FillAgency(EvsClientSettings settings)
+        {
+            var bound = MyInvocation.BoundParameters;
+            bool anyAgencyParameter = bound.ContainsKey(nameof(AgencyName)) || bound.ContainsKey(nameof(AgencyDomainName)) || bound.ContainsKey(nameof(AgencyDomainId))
+                                      || bound.ContainsKey(nameof(AgencyDurationSeconds)) || bound.ContainsKey(nameof(AgencySessionName));
+            if (!anyAgencyParameter) return;
+            if (!bound.ContainsKey(nameof(AgencyName)))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AgencyDomainName, -AgencyDomainId, -AgencyDurationSeconds and -AgencySessionName need -AgencyName."),
+                    "AgencyNameMissing", ErrorCategory.InvalidArgument, null));
+            }
+            settings.Agency = new AgencySettings
+            {
+                Name = AgencyName ?? string.Empty,
+                DomainName = AgencyDomainName,
+                DomainId = AgencyDomainId,
+                DurationSeconds = AgencyDurationSeconds,
+                SessionName = AgencySessionName,
+            };
+        }
+
+        /// <summary>A path as PowerShell resolves it (relative to the current location, ~ expanded), for the client to open.</summary>
+        private string? FileSystemPath(string? path) =>
+            string.IsNullOrWhiteSpace(path) ? path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
         private static string? Plain(SecureString? secure) => secure == null ? null : new NetworkCredential(string.Empty, secure).Password;
     }

@@ -38,7 +38,13 @@ namespace EvsSnapshot
         public Uri IamEndpoint => Client.IamEndpoint;
         public EvsAuthType AuthType => Client.AuthType;
 
-        /// <summary>The access key id (an identifier, not a secret); null for token and password auth.</summary>
+        /// <summary>Where the credential came from: Parameter, Environment (HUAWEICLOUD_SDK_AK), CredentialsFile (...), EcsAgency, Federation (idp ...), Agency (name@account) from ...</summary>
+        public string CredentialSource => Client.CredentialSource;
+
+        /// <summary>When the credential in use expires (temporary AK/SK and tokens the module renews), UTC; null for credentials without a known expiry.</summary>
+        public DateTime? CredentialExpiresAt => Client.CredentialExpiresAt;
+
+        /// <summary>The access key id in use now (an identifier, not a secret; renewed temporary keys change); null for token and password auth.</summary>
         public string? AccessKey => Client.AccessKey;
 
         /// <summary>True when temporary AK/SK with an X-Security-Token are used.</summary>

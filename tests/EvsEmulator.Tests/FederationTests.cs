@@ -346,4 +346,25 @@ public class FederationTests
         Assert.Equal(200, (await emu.GetAsync(emu.Evs + "/cloudvolumes/detail", temp)).Code);
         Assert.Equal(401, (await emu.GetAsync(emu.Evs + "/cloudvolumes/detail", issued)).Code); // issued ones are gone
     }
+
+    [Fact]
+    public async Task ControlPlane_ListsSecretsOnlyWhenAskedFor()
+    {
+        await using var emu = await Emu.StartAsync();
+        var token = await emu.IssueTokenAsync();
+        var issued = (await emu.SendAsync(HttpMethod.Post, SecurityTokens, TokenMethodBody(token), Cred.None)).Json["credential"]!;
+
+        var plain = (await emu.AdminAsync(HttpMethod.Get, "credentials?source=token")).Json["credentials"]![0]!.AsObject();
+        Assert.False(plain.ContainsKey("secret"));
+        Assert.False(plain.ContainsKey("securityToken"));
+
+        var withSecrets = (await emu.AdminAsync(HttpMethod.Get, "credentials?secrets=true")).Json["credentials"]!.AsArray();
+        var listed = withSecrets.Single(c => c!["access"]!.GetValue<string>() == issued["access"]!.GetValue<string>())!;
+        Assert.Equal(issued["secret"]!.GetValue<string>(), listed["secret"]!.GetValue<string>());
+        Assert.Equal(issued["securitytoken"]!.GetValue<string>(), listed["securityToken"]!.GetValue<string>());
+        var permanent = withSecrets.First(c => c!["access"]!.GetValue<string>() == emu.Info["accessKey"]!.GetValue<string>())!;
+        Assert.Equal(emu.Info["secretKey"]!.GetValue<string>(), permanent["secret"]!.GetValue<string>());
+        Assert.Null(permanent["securityToken"]);
+        Assert.Equal(400, (await emu.AdminAsync(HttpMethod.Get, "credentials?secrets=yes")).Code);
+    }
 }

@@ -29,6 +29,15 @@ public class ErrorAdviceTests
     }
 
     [Fact]
+    public void CredentialAdvice_NamesTheFileLineAgencyAndIdentityProvider()
+    {
+        Assert.StartsWith("Correct line 7 of /ci/credentials:", Error(EvsAdvice.FixCredentialsFile, facts: new (string, string?)[] { ("CredentialsFile", "/ci/credentials"), ("Line", "7") }).RecommendedAction());
+        Assert.StartsWith("Check /ci/credentials:", Error(EvsAdvice.FixCredentialsFile, facts: ("CredentialsFile", "/ci/credentials")).RecommendedAction());
+        Assert.Contains("-AgencyName 'ops' and the delegating account 'acme'", Error(EvsAdvice.CheckAgency, facts: new (string, string?)[] { ("AgencyName", "ops"), ("AgencyDomain", "acme") }).RecommendedAction());
+        Assert.Contains("/run/token holds a current id token that identity provider 'ci'", Error(EvsAdvice.CheckIdToken, facts: new (string, string?)[] { ("IdTokenFile", "/run/token"), ("IdpId", "ci") }).RecommendedAction());
+    }
+
+    [Fact]
     public void NoAdvice_NoWords() => Assert.Null(Error(EvsAdvice.None).RecommendedAction());
 
     [Theory]
@@ -50,6 +59,11 @@ public class ErrorAdviceTests
     [InlineData("DetachVolume", "detach")]
     [InlineData("RenewStaticToken", "-UserName/-Password")]
     [InlineData("CheckPassword", "password")]
+    [InlineData("ProvideCredentials", "-IdpId/-IdTokenFile")]
+    [InlineData("ProvideCredentials", "HUAWEICLOUD_SDK_AK")]
+    [InlineData("AttachEcsAgency", "agency")]
+    [InlineData("CheckMetadataService", "-MetadataEndpoint")]
+    [InlineData("CheckMetadataService", "EVSSNAPSHOT_METADATA_ENDPOINT")]
     public void TheWordsNameWhatToUse(string advice, string words) =>
         Assert.Contains(words, Error(Enum.Parse<EvsAdvice>(advice)).RecommendedAction());
 

@@ -140,12 +140,12 @@ public class ListingTests
     [Fact]
     public void Regions_AreThe34OfTheSdks_AndANearMissIsSuggested()
     {
-        Assert.Equal(34, EvsRegions.All.Count);
-        Assert.Equal(34, EvsRegions.All.Distinct().Count());
-        Assert.True(EvsRegions.IsKnown("cn-north-4"));
-        Assert.False(EvsRegions.IsKnown("cn-north-3"));
-        Assert.Equal("cn-north-4", EvsRegions.Closest("cn-nort-4"));
-        Assert.Null(EvsRegions.Closest("private-region-1"));
+        Assert.Equal(34, Regions.All.Count);
+        Assert.Equal(34, Regions.All.Distinct().Count());
+        Assert.True(Regions.IsKnown("cn-north-4"));
+        Assert.False(Regions.IsKnown("cn-north-3"));
+        Assert.Equal("cn-north-4", Regions.Closest("cn-nort-4"));
+        Assert.Null(Regions.Closest("private-region-1"));
     }
 
     [Theory]

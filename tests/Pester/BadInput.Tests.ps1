@@ -1,9 +1,9 @@
-# Generated bad input over every cmdlet: each case must end in an error record with a stable ErrorId and the
+# Generated bad input over every cmdlet: each case must end in an error record with its one stable ErrorId and the
 # right category, never a crash, and the emulator must receive no request at all.
 BeforeDiscovery {
     $valid = '0b4c5d6e-1f2a-4b3c-8d9e-0a1b2c3d4e5f'
     $cases = [System.Collections.Generic.List[hashtable]]::new()
-    function Add-Case([string] $Name, [string] $Command, [hashtable] $Params, [string[]] $ErrorId, [string] $Category, $Pipeline = $null) {
+    function Add-Case([string] $Name, [string] $Command, [hashtable] $Params, [string] $ErrorId, [string] $Category, $Pipeline = $null) {
         $cases.Add(@{ Name = $Name; Command = $Command; Params = $Params; ErrorId = $ErrorId; Category = $Category; Pipeline = $Pipeline; HasPipeline = $null -ne $Pipeline })
     }
     $emptyNotAllowed = 'ParameterArgumentValidationErrorEmptyStringNotAllowed'
@@ -14,16 +14,20 @@ BeforeDiscovery {
         "00000000-0000-4000-8000-000000000000`n", "`t", '{00000000-0000-4000-8000-000000000000}', ' 00000000-0000-4000-8000-000000000000')
     foreach ($id in $badIds) {
         $label = $id -replace "`n", '\n' -replace "`t", '\t'
-        Add-Case "Get-EvsSnapshot -Id '$label'" Get-EvsSnapshot @{ Id = $id } @('InvalidSnapshotId', $emptyNotAllowed) InvalidArgument
-        Add-Case "Get-EvsVolume -Id '$label'" Get-EvsVolume @{ Id = $id } @('InvalidVolumeId', $emptyNotAllowed) InvalidArgument
-        Add-Case "New-EvsSnapshot -VolumeId '$label'" New-EvsSnapshot @{ VolumeId = $id } @('InvalidVolumeId', $emptyNotAllowed) InvalidArgument
-        Add-Case "Get-EvsSnapshot -VolumeId '$label'" Get-EvsSnapshot @{ VolumeId = $id } @('InvalidVolumeId') InvalidArgument
-        Add-Case "Set-EvsSnapshot -Id '$label'" Set-EvsSnapshot @{ Id = $id; Name = 'x' } @('InvalidSnapshotId') InvalidArgument
-        Add-Case "Remove-EvsSnapshot -Id '$label'" Remove-EvsSnapshot @{ Id = $id; Force = $true } @('InvalidSnapshotId') InvalidArgument
-        Add-Case "Restore-EvsSnapshot -Id '$label'" Restore-EvsSnapshot @{ Id = $id; Force = $true } @('InvalidSnapshotId') InvalidArgument
-        Add-Case "Wait-EvsSnapshot -Id '$label'" Wait-EvsSnapshot @{ Id = $id } @('InvalidSnapshotId') InvalidArgument
+        # Get-EvsSnapshot -Id, Get-EvsVolume -Id and New-EvsSnapshot -VolumeId are mandatory: PowerShell's binder refuses
+        # an empty string there before the cmdlet runs. Every other bad id (blank ones too) reaches the module's validator.
+        $mandatorySnapshotId = if ($id -eq '') { $emptyNotAllowed } else { 'InvalidSnapshotId' }
+        $mandatoryVolumeId = if ($id -eq '') { $emptyNotAllowed } else { 'InvalidVolumeId' }
+        Add-Case "Get-EvsSnapshot -Id '$label'" Get-EvsSnapshot @{ Id = $id } $mandatorySnapshotId InvalidArgument
+        Add-Case "Get-EvsVolume -Id '$label'" Get-EvsVolume @{ Id = $id } $mandatoryVolumeId InvalidArgument
+        Add-Case "New-EvsSnapshot -VolumeId '$label'" New-EvsSnapshot @{ VolumeId = $id } $mandatoryVolumeId InvalidArgument
+        Add-Case "Get-EvsSnapshot -VolumeId '$label'" Get-EvsSnapshot @{ VolumeId = $id } 'InvalidVolumeId' InvalidArgument
+        Add-Case "Set-EvsSnapshot -Id '$label'" Set-EvsSnapshot @{ Id = $id; Name = 'x' } 'InvalidSnapshotId' InvalidArgument
+        Add-Case "Remove-EvsSnapshot -Id '$label'" Remove-EvsSnapshot @{ Id = $id; Force = $true } 'InvalidSnapshotId' InvalidArgument
+        Add-Case "Restore-EvsSnapshot -Id '$label'" Restore-EvsSnapshot @{ Id = $id; Force = $true } 'InvalidSnapshotId' InvalidArgument
+        Add-Case "Wait-EvsSnapshot -Id '$label'" Wait-EvsSnapshot @{ Id = $id } 'InvalidSnapshotId' InvalidArgument
     }
-    Add-Case 'pipeline: a bad id among strings' Remove-EvsSnapshot @{ Force = $true } @('InvalidSnapshotId') InvalidArgument @('nope')
+    Add-Case 'pipeline: a bad id among strings' Remove-EvsSnapshot @{ Force = $true } 'InvalidSnapshotId' InvalidArgument @('nope')
 
     # Names.
     $badNames = @(
@@ -36,19 +40,19 @@ BeforeDiscovery {
         @{ V = 'AUTOBK_SNAPSHOT_Y'; Id = 'SnapshotNameReservedPrefix' })
     foreach ($n in $badNames) {
         $label = if ($n.V.Length -gt 20) { "$($n.V.Length) characters" } else { $n.V -replace "[`0-`u{1f}`u{202e}]", '?' }
-        Add-Case "New-EvsSnapshot -Name '$label'" New-EvsSnapshot @{ VolumeId = $valid; Name = $n.V } @($n.Id) InvalidArgument
-        Add-Case "Set-EvsSnapshot -Name '$label'" Set-EvsSnapshot @{ Id = $valid; Name = $n.V } @($n.Id) InvalidArgument
+        Add-Case "New-EvsSnapshot -Name '$label'" New-EvsSnapshot @{ VolumeId = $valid; Name = $n.V } $n.Id InvalidArgument
+        Add-Case "Set-EvsSnapshot -Name '$label'" Set-EvsSnapshot @{ Id = $valid; Name = $n.V } $n.Id InvalidArgument
     }
     foreach ($n in @(@{ V = ''; Id = 'VolumeNameEmpty' }, @{ V = ' '; Id = 'VolumeNameEmpty' }, @{ V = 'v' * 65; Id = 'VolumeNameTooLong' },
             @{ V = 'v' * 300; Id = 'VolumeNameTooLong' }, @{ V = "a`nb"; Id = 'VolumeNameInvalidCharacter' }, @{ V = "a`0b"; Id = 'VolumeNameInvalidCharacter' })) {
-        Add-Case "Restore-EvsSnapshot -VolumeName ($($n.Id))" Restore-EvsSnapshot @{ Id = $valid; VolumeName = $n.V; Force = $true } @($n.Id) InvalidArgument
+        Add-Case "Restore-EvsSnapshot -VolumeName ($($n.Id))" Restore-EvsSnapshot @{ Id = $valid; VolumeName = $n.V; Force = $true } $n.Id InvalidArgument
     }
 
     # Descriptions.
     foreach ($d in @(@{ V = 'd' * 86; Id = 'DescriptionTooLong' }, @{ V = 'd' * 200; Id = 'DescriptionTooLong' }, @{ V = 'd' * 5000; Id = 'DescriptionTooLong' },
             @{ V = "bell`a"; Id = 'DescriptionInvalidCharacter' }, @{ V = "esc`e[31m"; Id = 'DescriptionInvalidCharacter' }, @{ V = "nul`0"; Id = 'DescriptionInvalidCharacter' })) {
-        Add-Case "New-EvsSnapshot -Description ($($d.Id), $($d.V.Length))" New-EvsSnapshot @{ VolumeId = $valid; Description = $d.V } @($d.Id) InvalidArgument
-        Add-Case "Set-EvsSnapshot -Description ($($d.Id), $($d.V.Length))" Set-EvsSnapshot @{ Id = $valid; Description = $d.V } @($d.Id) InvalidArgument
+        Add-Case "New-EvsSnapshot -Description ($($d.Id), $($d.V.Length))" New-EvsSnapshot @{ VolumeId = $valid; Description = $d.V } $d.Id InvalidArgument
+        Add-Case "Set-EvsSnapshot -Description ($($d.Id), $($d.V.Length))" Set-EvsSnapshot @{ Id = $valid; Description = $d.V } $d.Id InvalidArgument
     }
 
     # Metadata.
@@ -64,14 +68,14 @@ BeforeDiscovery {
         @{ L = 'control char in key'; V = @{ "k`n" = 'v' }; Id = 'MetadataKeyInvalidCharacter' }, @{ L = 'control char in value'; V = @{ k = "v`n" }; Id = 'MetadataValueInvalidCharacter' },
         @{ L = 'integer key'; V = @{ 1 = 'int key' }; Id = 'MetadataKeyNotString' })
     foreach ($m in $badMetadata) {
-        Add-Case "New-EvsSnapshot -Metadata ($($m.L))" New-EvsSnapshot @{ VolumeId = $valid; Metadata = $m.V } @($m.Id) InvalidArgument
-        Add-Case "Set-EvsSnapshot -Metadata ($($m.L))" Set-EvsSnapshot @{ Id = $valid; Metadata = $m.V } @($m.Id) InvalidArgument
-        Add-Case "Set-EvsSnapshot -AddMetadata ($($m.L))" Set-EvsSnapshot @{ Id = $valid; AddMetadata = $m.V } @($m.Id) InvalidArgument
+        Add-Case "New-EvsSnapshot -Metadata ($($m.L))" New-EvsSnapshot @{ VolumeId = $valid; Metadata = $m.V } $m.Id InvalidArgument
+        Add-Case "Set-EvsSnapshot -Metadata ($($m.L))" Set-EvsSnapshot @{ Id = $valid; Metadata = $m.V } $m.Id InvalidArgument
+        Add-Case "Set-EvsSnapshot -AddMetadata ($($m.L))" Set-EvsSnapshot @{ Id = $valid; AddMetadata = $m.V } $m.Id InvalidArgument
     }
     foreach ($k in @(@{ V = ''; Id = 'MetadataKeyEmpty' }, @{ V = ' '; Id = 'MetadataKeyEmpty' }, @{ V = '..'; Id = 'MetadataKeyInvalidCharacter' },
             @{ V = '.'; Id = 'MetadataKeyInvalidCharacter' }, @{ V = 'a/b'; Id = 'MetadataKeyInvalidCharacter' }, @{ V = 'a\b'; Id = 'MetadataKeyInvalidCharacter' },
             @{ V = '__system__x'; Id = 'MetadataKeyReserved' }, @{ V = 'k' * 256; Id = 'MetadataKeyTooLong' }, @{ V = "k`n"; Id = 'MetadataKeyInvalidCharacter' })) {
-        Add-Case "Set-EvsSnapshot -RemoveMetadataKey ($($k.Id), $($k.V.Length))" Set-EvsSnapshot @{ Id = $valid; RemoveMetadataKey = $k.V } @($k.Id) InvalidArgument
+        Add-Case "Set-EvsSnapshot -RemoveMetadataKey ($($k.Id), $($k.V.Length))" Set-EvsSnapshot @{ Id = $valid; RemoveMetadataKey = $k.V } $k.Id InvalidArgument
     }
 
     # Waiting parameters.
@@ -81,66 +85,67 @@ BeforeDiscovery {
                 @{ P = 'MaxPollInterval'; V = 0; Id = 'InvalidPollInterval' }, @{ P = 'MaxPollInterval'; V = 0.05; Id = 'InvalidPollInterval' }, @{ P = 'MaxPollInterval'; V = 7200; Id = 'InvalidPollInterval' },
                 @{ P = 'Timeout'; V = 'soon'; Id = 'CannotConvertArgumentNoMessage'; C = 'InvalidData' })) {
             $params = $base.Clone(); $params[$t.P] = $t.V
-            Add-Case "$cmd -$($t.P) $($t.V)" $cmd $params @($t.Id) $(if ($t.C) { $t.C } else { 'InvalidArgument' })
+            Add-Case "$cmd -$($t.P) $($t.V)" $cmd $params $t.Id $(if ($t.C) { $t.C } else { 'InvalidArgument' })
         }
         foreach ($limit in 0, -1, 65, 1000) {
             $params = $base.Clone(); $params.ThrottleLimit = $limit
-            Add-Case "$cmd -ThrottleLimit $limit" $cmd $params @('ParameterArgumentValidationError') InvalidData
+            Add-Case "$cmd -ThrottleLimit $limit" $cmd $params 'ParameterArgumentValidationError' InvalidData
         }
     }
     foreach ($limit in 0, -1, 65) {
-        Add-Case "Set-EvsSnapshot -ThrottleLimit $limit" Set-EvsSnapshot @{ Id = $valid; Name = 'x'; ThrottleLimit = $limit } @('ParameterArgumentValidationError') InvalidData
+        Add-Case "Set-EvsSnapshot -ThrottleLimit $limit" Set-EvsSnapshot @{ Id = $valid; Name = 'x'; ThrottleLimit = $limit } 'ParameterArgumentValidationError' InvalidData
     }
 
     # Paging.
     foreach ($cmd in 'Get-EvsSnapshot', 'Get-EvsVolume') {
-        foreach ($size in 0, -1, 1001, 100000) { Add-Case "$cmd -PageSize $size" $cmd @{ PageSize = $size } @('InvalidPageSize') InvalidArgument }
-        Add-Case "$cmd -PageSize many" $cmd @{ PageSize = 'many' } @('ParameterArgumentTransformationError', 'CannotConvertArgumentNoMessage', 'CannotConvertArgument') InvalidArgument
+        foreach ($size in 0, -1, 1001, 100000) { Add-Case "$cmd -PageSize $size" $cmd @{ PageSize = $size } 'InvalidPageSize' InvalidArgument }
+        Add-Case "$cmd -PageSize many" $cmd @{ PageSize = 'many' } 'CannotConvertArgumentNoMessage' InvalidArgument
     }
 
     # Statuses, conflicts, nothing to do.
-    foreach ($s in 'done', 'finished', 'avail', '') { Add-Case "Wait-EvsSnapshot -Status '$s'" Wait-EvsSnapshot @{ Id = $valid; Status = $s } @('InvalidStatus') InvalidArgument }
-    Add-Case 'Wait-EvsSnapshot -Status and -Deleted' Wait-EvsSnapshot @{ Id = $valid; Status = 'available'; Deleted = $true } @('ConflictingParameters') InvalidArgument
-    Add-Case 'Set-EvsSnapshot -Metadata with -AddMetadata' Set-EvsSnapshot @{ Id = $valid; Metadata = @{ a = 'b' }; AddMetadata = @{ c = 'd' } } @('ConflictingParameters') InvalidArgument
-    Add-Case 'Set-EvsSnapshot -Metadata with -RemoveMetadataKey' Set-EvsSnapshot @{ Id = $valid; Metadata = @{ a = 'b' }; RemoveMetadataKey = 'c' } @('ConflictingParameters') InvalidArgument
-    Add-Case 'Set-EvsSnapshot -AddMetadata and -RemoveMetadataKey of one key' Set-EvsSnapshot @{ Id = $valid; AddMetadata = @{ a = 'b' }; RemoveMetadataKey = 'a' } @('ConflictingParameters') InvalidArgument
-    Add-Case 'Set-EvsSnapshot with nothing to change' Set-EvsSnapshot @{ Id = $valid } @('NothingToChange') InvalidArgument
+    foreach ($s in 'done', 'finished', 'avail', '') { Add-Case "Wait-EvsSnapshot -Status '$s'" Wait-EvsSnapshot @{ Id = $valid; Status = $s } 'InvalidStatus' InvalidArgument }
+    Add-Case 'Wait-EvsSnapshot -Status and -Deleted' Wait-EvsSnapshot @{ Id = $valid; Status = 'available'; Deleted = $true } 'ConflictingParameters' InvalidArgument
+    Add-Case 'Set-EvsSnapshot -Metadata with -AddMetadata' Set-EvsSnapshot @{ Id = $valid; Metadata = @{ a = 'b' }; AddMetadata = @{ c = 'd' } } 'ConflictingParameters' InvalidArgument
+    Add-Case 'Set-EvsSnapshot -Metadata with -RemoveMetadataKey' Set-EvsSnapshot @{ Id = $valid; Metadata = @{ a = 'b' }; RemoveMetadataKey = 'c' } 'ConflictingParameters' InvalidArgument
+    Add-Case 'Set-EvsSnapshot -AddMetadata and -RemoveMetadataKey of one key' Set-EvsSnapshot @{ Id = $valid; AddMetadata = @{ a = 'b' }; RemoveMetadataKey = 'a' } 'ConflictingParameters' InvalidArgument
+    Add-Case 'Set-EvsSnapshot with nothing to change' Set-EvsSnapshot @{ Id = $valid } 'NothingToChange' InvalidArgument
 
-    # Wrong types and nulls.
-    Add-Case 'New-EvsSnapshot -Metadata as a string' New-EvsSnapshot @{ VolumeId = $valid; Metadata = 'tier=gold' } @('ParameterArgumentTransformationError', 'CannotConvertArgumentNoMessage', 'CannotConvertArgument') InvalidArgument
-    Add-Case 'Set-EvsSnapshot -AddMetadata as an array' Set-EvsSnapshot @{ Id = $valid; AddMetadata = @('a', 'b') } @('ParameterArgumentTransformationError', 'CannotConvertArgumentNoMessage', 'CannotConvertArgument') InvalidArgument
-    Add-Case 'Get-EvsSnapshot -Context as a string' Get-EvsSnapshot @{ Context = 'cn-north-4' } @('ParameterArgumentTransformationError', 'CannotConvertArgumentNoMessage', 'CannotConvertArgument') InvalidArgument
-    Add-Case 'Get-EvsSnapshot -Context $null' Get-EvsSnapshot @{ Context = $null } @('ParameterArgumentValidationError') InvalidData
-    Add-Case 'New-EvsSnapshot -VolumeId $null' New-EvsSnapshot @{ VolumeId = $null } @('ParameterArgumentValidationErrorNullNotAllowed') InvalidData
-    Add-Case 'Get-EvsSnapshot -Id $null' Get-EvsSnapshot @{ Id = $null } @('ParameterArgumentValidationErrorNullNotAllowed') InvalidData
-    Add-Case 'Remove-EvsSnapshot with no id' Remove-EvsSnapshot @{ Force = $true } @('SnapshotIdMissing') InvalidArgument
-    Add-Case 'Wait-EvsSnapshot -Id $null' Wait-EvsSnapshot @{ Id = $null } @('SnapshotIdMissing') InvalidArgument
-    Add-Case 'Set-EvsSnapshot -Id @()' Set-EvsSnapshot @{ Id = @(); Name = 'x' } @('SnapshotIdMissing') InvalidArgument
-    Add-Case 'Remove-EvsSnapshot piped a hashtable without an id' Remove-EvsSnapshot @{ Force = $true } @('InvalidSnapshotId') InvalidArgument @(@{ Name = 'x' })
+    # Wrong types and nulls. (A value PowerShell's binder cannot convert fails with CannotConvertArgumentNoMessage, or
+    # CannotConvertArgument when the conversion itself explains why.)
+    Add-Case 'New-EvsSnapshot -Metadata as a string' New-EvsSnapshot @{ VolumeId = $valid; Metadata = 'tier=gold' } 'CannotConvertArgumentNoMessage' InvalidArgument
+    Add-Case 'Set-EvsSnapshot -AddMetadata as an array' Set-EvsSnapshot @{ Id = $valid; AddMetadata = @('a', 'b') } 'CannotConvertArgument' InvalidArgument
+    Add-Case 'Get-EvsSnapshot -Context as a string' Get-EvsSnapshot @{ Context = 'cn-north-4' } 'CannotConvertArgumentNoMessage' InvalidArgument
+    Add-Case 'Get-EvsSnapshot -Context $null' Get-EvsSnapshot @{ Context = $null } 'ParameterArgumentValidationError' InvalidData
+    Add-Case 'New-EvsSnapshot -VolumeId $null' New-EvsSnapshot @{ VolumeId = $null } 'ParameterArgumentValidationErrorNullNotAllowed' InvalidData
+    Add-Case 'Get-EvsSnapshot -Id $null' Get-EvsSnapshot @{ Id = $null } 'ParameterArgumentValidationErrorNullNotAllowed' InvalidData
+    Add-Case 'Remove-EvsSnapshot with no id' Remove-EvsSnapshot @{ Force = $true } 'SnapshotIdMissing' InvalidArgument
+    Add-Case 'Wait-EvsSnapshot -Id $null' Wait-EvsSnapshot @{ Id = $null } 'SnapshotIdMissing' InvalidArgument
+    Add-Case 'Set-EvsSnapshot -Id @()' Set-EvsSnapshot @{ Id = @(); Name = 'x' } 'SnapshotIdMissing' InvalidArgument
+    Add-Case 'Remove-EvsSnapshot piped a hashtable without an id' Remove-EvsSnapshot @{ Force = $true } 'InvalidSnapshotId' InvalidArgument @(@{ Name = 'x' })
 
     # Connect-EvsProject (it sends nothing before its input is valid either).
     $cred = [pscredential]::new('AKEXAMPLE', (ConvertTo-SecureString 'SKEXAMPLE0000000' -AsPlainText -Force))
     foreach ($r in 'CN-NORTH-4', 'cn north 4', 'cn_north_4', ('a' * 100), 'cn-north-4/../x', '-cn', "cn-north-4`n") {
-        Add-Case "Connect-EvsProject -Region '$($r -replace "`n", '\n')'" Connect-EvsProject @{ Region = $r; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = $cred } @('InvalidRegion') InvalidArgument
+        Add-Case "Connect-EvsProject -Region '$($r -replace "`n", '\n')'" Connect-EvsProject @{ Region = $r; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = $cred } 'InvalidRegion' InvalidArgument
     }
-    Add-Case "Connect-EvsProject -Region ''" Connect-EvsProject @{ Region = ''; Credential = $cred } @($emptyNotAllowed) InvalidData
+    Add-Case "Connect-EvsProject -Region ''" Connect-EvsProject @{ Region = ''; Credential = $cred } $emptyNotAllowed InvalidData
     foreach ($p in 'x/../y', 'a?b', ('p' * 65), '', "abc`n") {
-        Add-Case "Connect-EvsProject -ProjectId '$($p -replace "`n", '\n')'" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = $p; Credential = $cred } @('InvalidProjectId') InvalidArgument
+        Add-Case "Connect-EvsProject -ProjectId '$($p -replace "`n", '\n')'" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = $p; Credential = $cred } 'InvalidProjectId' InvalidArgument
     }
     foreach ($e in @(@{ V = 'http://example.com'; Id = 'InsecureEndpoint' }, @{ V = 'http://10.0.0.1:8080'; Id = 'InsecureEndpoint' }, @{ V = 'ftp://127.0.0.1'; Id = 'InvalidEndpoint' },
             @{ V = 'http://user:pw@127.0.0.1:1'; Id = 'InvalidEndpoint' }, @{ V = 'https://h.example.com/?q=1'; Id = 'InvalidEndpoint' }, @{ V = 'https://h.example.com/#f'; Id = 'InvalidEndpoint' },
             @{ V = 'relative/path'; Id = 'InvalidEndpoint' })) {
         foreach ($param in 'Endpoint', 'IamEndpoint') {
-            Add-Case "Connect-EvsProject -$param '$($e.V)'" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = $cred; $param = $e.V } @($e.Id) InvalidArgument
+            Add-Case "Connect-EvsProject -$param '$($e.V)'" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = $cred; $param = $e.V } $e.Id InvalidArgument
         }
     }
     foreach ($s in @(@{ P = 'MaximumRetryCount'; V = -1 }, @{ P = 'MaximumRetryCount'; V = 21 }, @{ P = 'MaximumRetryWaitSec'; V = -1 }, @{ P = 'MaximumRetryWaitSec'; V = 3601 },
             @{ P = 'TimeoutSec'; V = 0 }, @{ P = 'TimeoutSec'; V = 3601 })) {
-        Add-Case "Connect-EvsProject -$($s.P) $($s.V)" Connect-EvsProject @{ Region = 'cn-north-4'; Credential = $cred; $s.P = $s.V } @('ParameterArgumentValidationError') InvalidData
+        Add-Case "Connect-EvsProject -$($s.P) $($s.V)" Connect-EvsProject @{ Region = 'cn-north-4'; Credential = $cred; $s.P = $s.V } 'ParameterArgumentValidationError' InvalidData
     }
-    Add-Case 'Connect-EvsProject -Token of spaces' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString ' ' -AsPlainText -Force) } @('CredentialMissing') InvalidArgument
-    Add-Case 'Connect-EvsProject -Token with a line break' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString "abc`r`nX-Injected: 1" -AsPlainText -Force) } @('InvalidCredential') InvalidArgument
-    Add-Case 'Connect-EvsProject -AccessKey with a space' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AK EXAMPLE'; SecretKey = (ConvertTo-SecureString 'SKEXAMPLE0000000' -AsPlainText -Force) } @('InvalidCredential') InvalidArgument
+    Add-Case 'Connect-EvsProject -Token of spaces' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString ' ' -AsPlainText -Force) } 'CredentialMissing' InvalidArgument
+    Add-Case 'Connect-EvsProject -Token with a line break' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString "abc`r`nX-Injected: 1" -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
+    Add-Case 'Connect-EvsProject -AccessKey with a space' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AK EXAMPLE'; SecretKey = (ConvertTo-SecureString 'SKEXAMPLE0000000' -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
 
     $script:Cases = $cases.ToArray()
 }
@@ -176,7 +181,7 @@ Describe 'Bad input' {
         $first = $records[0]
         $first | Should -BeOfType [System.Management.Automation.ErrorRecord]
         $id = $first.FullyQualifiedErrorId.Split(',')[0]
-        $id | Should -BeIn $ErrorId
+        $id | Should -Be $ErrorId
         # PowerShell's own binder reports type and range errors as InvalidData; the module's checks as InvalidArgument.
         $categories = @($Category) + @(if ($id -like 'Parameter*' -or $id -like 'CannotConvert*') { 'InvalidData', 'InvalidArgument' })
         "$($first.CategoryInfo.Category)" | Should -BeIn $categories

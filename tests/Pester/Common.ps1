@@ -4,6 +4,35 @@
 Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
 Import-Module (Get-EvsModulePath) -Force
 
+# The credential chain reads HUAWEICLOUD_SDK_* / CLOUD_SDK_* variables and ~/.huaweicloud/credentials. A test must
+# never see the machine's own (nor touch the real file): they are put aside here, the chain's file points at a
+# path that does not exist, and Stop-TestEmulator puts everything back.
+$script:SavedCredentialEnvironment = @{}
+foreach ($item in @(Get-ChildItem Env: | Where-Object { $_.Name -like 'HUAWEICLOUD_SDK_*' -or $_.Name -like 'CLOUD_SDK_*' -or $_.Name -eq 'EVSSNAPSHOT_METADATA_ENDPOINT' })) {
+    $script:SavedCredentialEnvironment[$item.Name] = $item.Value
+    Remove-Item "Env:$($item.Name)"
+}
+$env:HUAWEICLOUD_SDK_CREDENTIALS_FILE = Join-Path ([IO.Path]::GetTempPath()) "evs-test-no-credentials-$([guid]::NewGuid().ToString('N'))/credentials"
+
+function Restore-TestCredentialEnvironment {
+    foreach ($item in @(Get-ChildItem Env: | Where-Object { $_.Name -like 'HUAWEICLOUD_SDK_*' -or $_.Name -like 'CLOUD_SDK_*' -or $_.Name -eq 'EVSSNAPSHOT_METADATA_ENDPOINT' })) {
+        Remove-Item "Env:$($item.Name)"
+    }
+    foreach ($name in $script:SavedCredentialEnvironment.Keys) { Set-Item "Env:$name" $script:SavedCredentialEnvironment[$name] }
+}
+
+function Invoke-WithEnvironment {
+    <# Runs a script block with some environment variables set (a $null value removes one), then restores them all. #>
+    param([Parameter(Mandatory)] [hashtable] $Variables, [Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    $saved = @{}
+    foreach ($name in $Variables.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Variables[$name])
+    }
+    try { & $ScriptBlock }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+}
+
 function Start-TestEmulator {
     param([string[]] $Arguments = @('--create-seconds', '0.5', '--delete-seconds', '0.3', '--rollback-seconds', '0.5'))
     $script:Emulator = Start-EvsEmulator -Arguments $Arguments
@@ -19,14 +48,8 @@ function Connect-TestProject {
     <# AK/SK connection to the test emulator; returns the context. #>
     [CmdletBinding()]
     param([hashtable] $Extra = @{})
-    $params = @{
-        Region      = 'cn-north-4'
-        Endpoint    = $script:Emulator.Url
-        IamEndpoint = $script:Emulator.Url
-        Credential  = (New-TestCredential $script:Info.accessKey $script:Info.secretKey)
-        ProjectId   = $script:Info.projectId
-        PassThru    = $true
-    }
+    $params = Get-EvsEmulatorConnection $script:Emulator
+    $params.PassThru = $true
     foreach ($k in $Extra.Keys) { $params[$k] = $Extra[$k] }
     Connect-EvsProject @params
 }
@@ -70,6 +93,7 @@ function Measure-TestStop {
 function Stop-TestEmulator {
     if ($script:Emulator) { Stop-EvsEmulator $script:Emulator }
     Disconnect-EvsProject
+    Restore-TestCredentialEnvironment
 }
 
 

@@ -2,15 +2,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $null = Start-TestEmulator
     $script:Url = $Emulator.Url
-
-    function Get-IamToken {
-        $body = @{ auth = @{
-                identity = @{ methods = @('password'); password = @{ user = @{ name = $Info.userName; password = $Info.password; domain = @{ name = $Info.domainName } } } }
-                scope    = @{ project = @{ name = 'cn-north-4' } }
-            } } | ConvertTo-Json -Depth 10
-        $response = Invoke-WebRequest -Uri "$Url/v3/auth/tokens" -Method Post -Body $body -ContentType 'application/json'
-        "$($response.Headers['X-Subject-Token'])"
-    }
 }
 
 AfterAll { Stop-TestEmulator }
@@ -104,7 +95,7 @@ Describe 'Connect-EvsProject' {
 
     Context 'Token and IAM password' {
         It 'connects with an existing token (-Token)' {
-            $token = ConvertTo-SecureString (Get-IamToken) -AsPlainText -Force
+            $token = ConvertTo-SecureString (Get-EvsIamToken $Emulator) -AsPlainText -Force
             Clear-TestRequestLog
             $context = Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -Token $token -PassThru
             $context.AuthType | Should -Be 'Token'

@@ -191,8 +191,7 @@ Describe 'Tokens and clocks' {
     }
 
     It 'does not retry a token given with -Token once it has expired, and says why' {
-        $body = @{ auth = @{ identity = @{ methods = @('password'); password = @{ user = @{ name = $Info.userName; password = $Info.password; domain = @{ name = $Info.domainName } } } }; scope = @{ project = @{ name = 'cn-north-4' } } } } | ConvertTo-Json -Depth 10
-        $token = "$((Invoke-WebRequest -Uri "$($Emulator.Url)/v3/auth/tokens" -Method Post -Body $body -ContentType 'application/json').Headers['X-Subject-Token'])"
+        $token = Get-EvsIamToken $Emulator
         $null = Connect-EvsProject -Region cn-north-4 -Endpoint $Emulator.Url -ProjectId $Info.projectId -Token (ConvertTo-SecureString $token -AsPlainText -Force)
         Set-TestEmulatorConfig @{ clockSkewSeconds = 90000 }
         Clear-TestRequestLog

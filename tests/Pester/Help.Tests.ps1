@@ -101,8 +101,18 @@ BeforeAll {
         $null
     }
 
+    # Files the credential examples read: the emulator's id token and an SDK credentials file (in a temp folder).
+    $script:ExampleFiles = Join-Path ([IO.Path]::GetTempPath()) "evs-help-$([guid]::NewGuid().ToString('N'))"
+    $null = New-Item -ItemType Directory -Path $ExampleFiles
+    $idTokenFile = Join-Path $ExampleFiles 'id-token'
+    Set-Content -LiteralPath $idTokenFile -Value $Info.identityProviders[0].idTokens[0].idToken -NoNewline
+    $credentialsFile = Join-Path $ExampleFiles 'credentials'
+    Set-Content -LiteralPath $credentialsFile -Value "[basic]`nak = $($Info.accessKey)`nsk = $($Info.secretKey)`n"
+
     # What the examples may use besides a connected context (see the brief at the top of each example).
     $script:ExampleVariables = @{
+        idTokenFile     = $idTokenFile
+        credentialsFile = $credentialsFile
         cred          = New-TestCredential $Info.accessKey $Info.secretKey
         tempCred      = New-TestCredential $Info.tempAccessKey $Info.tempSecretKey
         securityToken = ConvertTo-SecureString $Info.securityToken -AsPlainText -Force
@@ -115,12 +125,15 @@ BeforeAll {
         'Connect-EvsProject:Endpoint'    = $Emulator.Url
         'Connect-EvsProject:IamEndpoint' = $Emulator.Url
     }
+    # As an automation platform would: AK/SK in the sample code's variables, and the ECS metadata service is the emulator.
     $env:CLOUD_SDK_AK = $Info.accessKey
     $env:CLOUD_SDK_SK = $Info.secretKey
+    $env:EVSSNAPSHOT_METADATA_ENDPOINT = $Emulator.Url
 }
 
 AfterAll {
-    Remove-Item Env:CLOUD_SDK_AK, Env:CLOUD_SDK_SK -ErrorAction SilentlyContinue
+    Remove-Item Env:CLOUD_SDK_AK, Env:CLOUD_SDK_SK, Env:EVSSNAPSHOT_METADATA_ENDPOINT -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $ExampleFiles -Recurse -Force -ErrorAction SilentlyContinue
     if ($script:SavedModulePath) { $env:PSModulePath = $script:SavedModulePath }
     Stop-TestEmulator
 }
@@ -344,5 +357,24 @@ Describe 'Get-Help in the built module' {
         $topic | Should -Match 'evssnapshot_client_token'
         $topic | Should -Match 'SnapshotNotDeletable'
         $topic | Should -Match 'build\.ps1 emulator -Port 5080'
+        foreach ($section in 'THE CREDENTIAL CHAIN', 'CREDENTIALS FROM THE ENVIRONMENT', 'THE CREDENTIALS FILE', 'THE ECS AGENCY', 'OIDC FEDERATION', 'ACTING THROUGH AN IAM AGENCY', 'RENEWAL OF TEMPORARY CREDENTIALS', 'REGIONS AND ENDPOINTS') {
+            $topic | Should -Match $section
+        }
+        # The 34 EVS regions of evs-api.md §13.1.
+        $regions = 'cn-north-1', 'cn-north-2', 'cn-north-4', 'cn-north-9', 'cn-north-11', 'cn-north-12', 'cn-east-2', 'cn-east-3', 'cn-east-4', 'cn-east-5',
+            'cn-south-1', 'cn-south-2', 'cn-south-4', 'cn-southwest-2', 'cn-southwest-3', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4',
+            'ap-southeast-5', 'my-kualalumpur-1', 'eu-west-0', 'eu-west-101', 'ru-moscow-1', 'ru-northwest-2', 'af-south-1', 'af-north-1', 'sa-brazil-1',
+            'la-north-2', 'la-south-2', 'na-mexico-1', 'me-east-1', 'ae-ad-1', 'tr-west-1'
+        $regions | Should -HaveCount 34
+        foreach ($region in $regions) { $topic | Should -Match "(?<![\w-])$([regex]::Escape($region))(?![\w-])" -Because "the topic lists region $region" }
+    }
+
+    It 'Get-Help Connect-EvsProject gives the order of the credential chain' {
+        $text = Get-Normalized (Get-Help Connect-EvsProject -Full).description.Text
+        $order = '(1) the environment variables HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE', '(2) HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK',
+            '(3) CLOUD_SDK_AK and CLOUD_SDK_SK', '(4) the credentials file named by HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials', 'fails with CredentialMissing'
+        $positions = @($order | ForEach-Object { $text.IndexOf($_) })
+        $positions | Should -Not -Contain -1
+        $positions | Should -Be @($positions | Sort-Object) -Because 'the places are documented in the order they are tried'
     }
 }

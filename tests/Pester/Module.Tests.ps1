@@ -7,23 +7,6 @@ BeforeAll {
     $script:ModuleDir = Split-Path $ModulePath
     $script:Intended = @('Connect-EvsProject', 'Disconnect-EvsProject', 'Get-EvsContext', 'Get-EvsSnapshot', 'Get-EvsVolume',
         'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Set-EvsSnapshot', 'Wait-EvsSnapshot')
-    $script:Pwsh = Get-PwshCommand
-
-    function Invoke-Child([string] $Script, [hashtable] $Environment = @{}) {
-        # A fresh pwsh -NoProfile; returns its combined output and exit code.
-        $file = Join-Path ([IO.Path]::GetTempPath()) "evs-child-$([guid]::NewGuid().ToString('N')).ps1"
-        Set-Content -Path $file -Value $Script
-        $saved = @{}
-        foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
-        try {
-            $output = & $Pwsh[0] @($Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1 | Out-String
-            [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE }
-        }
-        finally {
-            foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
-            Remove-Item $file -ErrorAction SilentlyContinue
-        }
-    }
 
     $script:ConnectLine = "Connect-EvsProject -Region cn-north-4 -Endpoint '$($Emulator.Url)' -ProjectId '$($Info.projectId)' -Credential ([pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force)))"
 }
@@ -76,7 +59,7 @@ Describe 'Manifest and exports' {
 
 Describe 'Import' {
     It 'does no network, no engine loading and no JSON warm-up at import' {
-        $result = Invoke-Child @"
+        $result = Invoke-EvsPwsh -Script @"
 Import-Module '$ModulePath'
 `$loaded = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }
 "engine=`$(`$loaded -contains 'EvsSnapshot.Client') types=`$(`$loaded -contains 'EvsSnapshot.Types') commands=`$((Get-Command -Module EvsSnapshot).Count)"
@@ -99,6 +82,8 @@ Describe 'Argument completion' {
     It 'completes -Region from the region list' {
         $line = 'Connect-EvsProject -Region ap-southeast-'
         @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) | Should -Be @('ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5')
+        $all = 'Connect-EvsProject -Region '
+        @((TabExpansion2 $all $all.Length).CompletionMatches) | Should -HaveCount 34 -Because 'every EVS region of evs-api.md §13.1 is offered'
     }
 
     It 'completes -VolumeId live, matching the name and showing it as the tooltip' {
@@ -153,7 +138,7 @@ Describe 'Packaging' {
         $installHome = Join-Path $Work 'home'
         # .NET reports a special folder that does not exist as "" (PSResourceGet would then write to the current directory).
         $null = New-Item -ItemType Directory -Force -Path (Join-Path $installHome '.local/share'), (Join-Path $installHome '.config')
-        $result = Invoke-Child -Environment @{ XDG_DATA_HOME = (Join-Path $installHome '.local/share'); XDG_CONFIG_HOME = (Join-Path $installHome '.config'); HOME = $installHome } @"
+        $result = Invoke-EvsPwsh -Environment @{ XDG_DATA_HOME = (Join-Path $installHome '.local/share'); XDG_CONFIG_HOME = (Join-Path $installHome '.config'); HOME = $installHome } -Script @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name EvsTest -Uri '$Repository' -Trusted
 Install-PSResource EvsSnapshot -Repository EvsTest -TrustRepository -Quiet
@@ -208,7 +193,7 @@ Describe 'Side-by-side loading' {
 [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'EvsSnapshot.Client' } |
     ForEach-Object { "engine $($_.GetName().Version) in $([System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).GetType().Name)" }
 '@
-            Invoke-Child ($(if ($OtherFirst) { $useOther, $useModule } else { $useModule, $useOther }) + $report -join "`n")
+            Invoke-EvsPwsh -Script ($(if ($OtherFirst) { $useOther, $useModule } else { $useModule, $useOther }) + $report -join "`n")
         }
     }
     AfterAll { Remove-Item $Other -Recurse -Force -ErrorAction SilentlyContinue }
@@ -229,7 +214,7 @@ Describe 'Side-by-side loading' {
     }
 
     It 'takes System.Text.Json and the other shared dependencies from PowerShell' {
-        $result = Invoke-Child @"
+        $result = Invoke-EvsPwsh -Script @"
 Import-Module '$ModulePath'
 $ConnectLine
 `$null = Get-EvsVolume -Name db01

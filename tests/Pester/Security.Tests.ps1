@@ -3,11 +3,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $null = Start-TestEmulator
     $script:Url = $Emulator.Url
-
-    function Get-IamTokenValue {
-        $body = @{ auth = @{ identity = @{ methods = @('password'); password = @{ user = @{ name = $Info.userName; password = $Info.password; domain = @{ name = $Info.domainName } } } }; scope = @{ project = @{ name = 'cn-north-4' } } } } | ConvertTo-Json -Depth 10
-        "$((Invoke-WebRequest -Uri "$Url/v3/auth/tokens" -Method Post -Body $body -ContentType 'application/json').Headers['X-Subject-Token'])"
-    }
 }
 
 AfterAll { Stop-TestEmulator }
@@ -15,7 +10,7 @@ AfterAll { Stop-TestEmulator }
 Describe 'Secrets' {
     BeforeAll {
         Reset-TestEmulator
-        $script:Token = Get-IamTokenValue
+        $script:Token = Get-EvsIamToken $Emulator
         $script:WrongSecret = 'Wrong-Secret-Key-For-The-Leak-Test-0001'
         $script:WrongPassword = 'Wrong-Passw0rd-For-The-Leak-Test!'
         $script:Secrets = @($Info.secretKey, $Info.tempSecretKey, $Info.securityToken, $Info.password, $Token, $WrongSecret, $WrongPassword)
@@ -104,6 +99,112 @@ Describe 'Secrets' {
         # Emulator tokens look like "MIIE" + base64; signatures are 64 hex characters after "Signature=".
         $Captured + $TranscriptText + $ErrorText | Should -Not -Match 'MIIE[A-Za-z0-9+/=]{40}'
         $Captured + $TranscriptText + $ErrorText | Should -Not -Match 'Signature=[0-9a-f]{64}'
+    }
+}
+
+Describe 'Secrets of every credential source' {
+    BeforeAll {
+        Reset-TestEmulator
+        Disconnect-EvsProject
+        $partnerKey = $Info.accessKeys | Where-Object domainName -EQ 'evs-partner'
+        $idToken = $Info.identityProviders[0].idTokens[0].idToken
+        $temp = Join-Path ([IO.Path]::GetTempPath()) "evs-leak-sources-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $temp
+        $idTokenFile = Join-Path $temp 'id-token'
+        Set-Content -LiteralPath $idTokenFile -Value $idToken -NoNewline
+        $goodFile = Join-Path $temp 'credentials'
+        Set-Content -LiteralPath $goodFile -Value "[basic]`nak = $($partnerKey.access)`nsk = $($partnerKey.secret)`n"
+        $badFile = Join-Path $temp 'malformed'
+        Set-Content -LiteralPath $badFile -Value "[basic]`nak = $($partnerKey.access)`n$($partnerKey.secret)`nsk = $($partnerKey.secret)`n"
+        $wrongIdToken = 'eyJ.wrong-id-token-for-the-leak-test.sig'
+        $script:SourceTranscript = Join-Path $temp 'transcript.txt'
+        $common = @{ Region = 'cn-north-4'; Endpoint = $Url; IamEndpoint = $Url; PassThru = $true; Debug = $true; Verbose = $true }
+
+        $DebugPreference = 'Continue'
+        $VerbosePreference = 'Continue'
+        $null = Start-Transcript -Path $SourceTranscript
+        $script:SourceCapture = & {
+            Invoke-WithEnvironment @{ HUAWEICLOUD_SDK_AK = $Info.accessKey; HUAWEICLOUD_SDK_SK = $Info.secretKey } {
+                $c = Connect-EvsProject @common
+                $c | Format-List * -Force | Out-String
+            }
+            $c = Connect-EvsProject @common -CredentialsFile $goodFile
+            $c | Format-List * -Force | Out-String
+            try { Connect-EvsProject @common -CredentialsFile $badFile } catch { $_ | Format-List * -Force | Out-String; $_.Exception.ToString() }
+
+            # The ECS agency, with its keys rotated and expired under a running batch.
+            $ecs = Connect-EvsProject @common -EcsAgency -MetadataEndpoint $Url
+            $ecs | Format-List * -Force | Out-String
+            Get-EvsVolume -Name db01 -Debug
+            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'metadata/rotate' -Method POST
+            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'credentials/expire' -Method POST -Body @{ source = 'metadata' }
+            Get-EvsVolume -Status in-use -Debug | New-EvsSnapshot -Name leak-sources -Debug -Verbose
+            Get-EvsContext | Format-List * -Force | Out-String
+            Set-TestEmulatorConfig @{ metadata = @{ agencyAttached = $false } }
+            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'credentials/expire' -Method POST -Body @{ source = 'metadata' }
+            Get-EvsVolume -Name db01 -Debug -ErrorAction Continue
+            Set-TestEmulatorConfig @{ metadata = $null }
+
+            # Federation, then a rejected id token.
+            $fed = Connect-EvsProject @common -IdpId evs-oidc -IdTokenFile $idTokenFile
+            $fed | Format-List * -Force | Out-String
+            Get-EvsSnapshot -First 2 -Debug
+            Set-Content -LiteralPath $idTokenFile -Value $wrongIdToken
+            try { Connect-EvsProject @common -IdpId evs-oidc -IdTokenFile $idTokenFile } catch { $_ | Format-List * -Force | Out-String; $_.Exception.ToString() }
+
+            # Agencies, from a password token and from AK/SK, and one refused.
+            $agency = Connect-EvsProject @common -UserName $Info.userName -DomainName $Info.domainName -Password (ConvertTo-SecureString $Info.password -AsPlainText -Force) `
+                -AgencyName evs-demo-ops -AgencyDomainName evs-partner
+            $agency | Format-List * -Force | Out-String
+            $agency | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue
+            Get-EvsVolume -Debug
+            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'credentials/expire' -Method POST -Body @{ source = 'agency' }
+            Get-EvsSnapshot -First 1 -Debug
+            try { Connect-EvsProject @common -Credential (New-TestCredential $Info.accessKey $Info.secretKey) -AgencyName nope -AgencyDomainName evs-partner } catch { $_ | Format-List * -Force | Out-String; $_.Exception.ToString() }
+            Get-EvsContext | Format-List * -Force | Out-String
+        } *>&1 | Out-String -Width 400
+        $null = Stop-Transcript
+        $DebugPreference = 'SilentlyContinue'
+        $VerbosePreference = 'SilentlyContinue'
+        $script:SourceTranscriptText = Get-Content $SourceTranscript -Raw
+        $script:SourceErrorText = ($Error | ForEach-Object { ($_ | Format-List * -Force | Out-String) + $_.Exception.ToString() + "$($_.ErrorDetails)" + "$($_.TargetObject)" }) -join "`n"
+        $script:SourceContextText = (Get-EvsContext | Format-List * -Force | Out-String) + [System.Management.Automation.PSSerializer]::Serialize((Get-EvsContext), 3)
+
+        # Every secret the emulator ever handed out (seeded and issued keys), and the other secrets of this runbook.
+        $issued = @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'credentials?secrets=true').credentials)
+        $script:IssuedCount = @($issued | Where-Object { -not $_.seeded }).Count
+        $script:SourceSecrets = @($issued.secret) + @($issued.securityToken | Where-Object { $_ }) + @($idToken, $wrongIdToken, $Info.password, $partnerKey.secret)
+        Remove-Item -LiteralPath $temp -Recurse -Force
+    }
+
+    It 'exercised every source (the capture shows their requests and renewals)' {
+        $SourceCapture | Should -Match 'HTTP GET .*/openstack/latest/securitykey'
+        $SourceCapture | Should -Match 'HTTP POST .*/v3.0/OS-AUTH/id-token/tokens'
+        $SourceCapture | Should -Match 'HTTP POST .*/v3.0/OS-CREDENTIAL/securitytokens'
+        $SourceCapture | Should -Match 'no longer accepts the ECS agency credential'
+        $SourceCapture | Should -Match 'CredentialSource\s+: Agency \(evs-demo-ops@evs-partner\)'
+        $SourceCapture | Should -Match 'is not valid: line 3'
+        $SourceCapture | Should -Match 'Recommendation: Attach an agency to this ECS'
+        $IssuedCount | Should -BeGreaterOrEqual 6  # metadata (3), federation, agency (2)
+    }
+
+    It 'masks the metadata session token and the federation bodies in -Debug' {
+        $SourceCapture | Should -Match 'X-Metadata-Token: \[redacted\]'
+        $SourceCapture | Should -Match 'POST .*/v3.0/OS-AUTH/id-token/tokens[^\n]*(\n[^\n]*)*?request body: \[redacted: contains credentials\]'
+    }
+
+    It 'never shows a secret from any source in any stream, the transcript, $Error or the context' {
+        $SourceSecrets.Count | Should -BeGreaterOrEqual 14
+        foreach ($secret in $SourceSecrets) {
+            $pattern = [regex]::Escape($secret)
+            $SourceCapture | Should -Not -Match $pattern
+            $SourceTranscriptText | Should -Not -Match $pattern
+            $SourceErrorText | Should -Not -Match $pattern
+            $SourceContextText | Should -Not -Match $pattern
+        }
+        # Issued security tokens ("gQ" + base64) and IAM tokens ("MIIE" + base64) by their shape, too.
+        $SourceCapture + $SourceTranscriptText + $SourceErrorText | Should -Not -Match 'gQ[A-Za-z0-9+/=]{40}'
+        $SourceCapture + $SourceTranscriptText + $SourceErrorText | Should -Not -Match 'MIIE[A-Za-z0-9+/=]{40}'
     }
 }
 

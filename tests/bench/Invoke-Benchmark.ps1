@@ -84,27 +84,13 @@ function Format-Ms([double] $Ms) {
 
 function Format-MB([double] $Bytes) { '{0:n1} MB' -f ($Bytes / 1MB) }
 
-$Pwsh = Get-PwshCommand
-
-function Start-PwshProcess {
-    <# Starts pwsh with the arguments, stdout/stderr captured; returns the process and its output tasks. #>
-    param([string[]] $Arguments)
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh[0])
-    foreach ($a in @($Pwsh | Select-Object -Skip 1) + $Arguments) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    [pscustomobject]@{ Process = $process; Stdout = $process.StandardOutput.ReadToEndAsync(); Stderr = $process.StandardError.ReadToEndAsync() }
-}
+$Pwsh = Get-PwshCommand   # for the report; Start-EvsPwsh and Invoke-EvsPwsh start children with it
 
 function Measure-PwshStart {
     <# Wall time of one `pwsh -NoProfile -Command <command>` from process start to exit, in ms. Throws if it fails. #>
     param([string] $Command)
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = Start-PwshProcess @('-NoProfile', '-Command', $Command)
+    $p = Start-EvsPwsh -ArgumentList '-NoProfile', '-Command', $Command
     $p.Process.WaitForExit()
     $ms = $watch.Elapsed.TotalMilliseconds
     $stderr = $p.Stderr.GetAwaiter().GetResult()
@@ -114,7 +100,8 @@ function Measure-PwshStart {
     $ms
 }
 
-# Shared by every child script: parameters, result output, admin calls, connecting.
+# Shared by every child script: parameters (an IAM token in $P.Token where a figure needs one), result output, admin
+# calls, connecting.
 $ChildPrelude = @'
 param([Parameter(Mandatory)][string] $ParamsFile)
 $ErrorActionPreference = 'Stop'
@@ -140,17 +127,6 @@ function Invoke-Admin([string] $Path, [string] $Method = 'GET', $Body) {
 function ConvertFrom-EmulatorTime([string] $Text) {
     [DateTime]::ParseExact($Text.TrimEnd('Z'), "yyyy-MM-dd'T'HH:mm:ss.ffffff", [Globalization.CultureInfo]::InvariantCulture,
         [Globalization.DateTimeStyles]::AssumeUniversal -bor [Globalization.DateTimeStyles]::AdjustToUniversal)
-}
-
-function Get-IamToken {
-    $body = @{ auth = @{
-            identity = @{ methods = @('password'); password = @{ user = @{ name = $P.Info.userName; password = $P.Info.password; domain = @{ name = $P.Info.domainName } } } }
-            scope    = @{ project = @{ id = $P.Info.projectId } }
-        } } | ConvertTo-Json -Depth 10 -Compress
-    $r = Invoke-WebRequest -Method Post -Uri "$($P.Url)/v3/auth/tokens" -Body $body -ContentType 'application/json'
-    $token = @($r.Headers['X-Subject-Token'])[0]
-    if (-not $token) { throw 'The emulator IAM returned no X-Subject-Token.' }
-    $token
 }
 
 function Connect-Bench([ValidateSet('AkSk', 'Token')][string] $Auth = 'AkSk', [string] $Token, [switch] $PassThru) {
@@ -191,7 +167,7 @@ $ChildScripts = @{}
 
 # Figure 2: sequential calls, module vs Invoke-RestMethod, interleaved in blocks, one process.
 $ChildScripts.PerCall = @'
-$token = Get-IamToken
+$token = $P.Token
 $akSkContext = Connect-Bench -Auth AkSk -PassThru
 Connect-Bench -Auth Token -Token $token    # the current context: token auth, as Invoke-RestMethod
 $vol = $P.VolumeId
@@ -290,7 +266,7 @@ Out-BenchResult $result
 
 # Figure 4: time to the first object with emulator latency, vs one raw page request.
 $ChildScripts.First = @'
-$token = Get-IamToken
+$token = $P.Token
 Connect-Bench -Auth AkSk
 $http = [System.Net.Http.HttpClient]::new()
 $http.DefaultRequestHeaders.Add('X-Auth-Token', $token)
@@ -383,17 +359,10 @@ function Invoke-BenchChild {
     if (-not (Test-Path $script)) { Set-Content -Path $script -Value ($ChildPrelude + "`n" + $ChildScripts[$Name]) -Encoding utf8 }
     $paramsFile = Join-Path $Work "params-$Name-$([guid]::NewGuid().ToString('N').Substring(0, 8)).json"
     $Parameters | ConvertTo-Json -Depth 10 | Set-Content -Path $paramsFile -Encoding utf8
-    $p = Start-PwshProcess @('-NoProfile', '-NonInteractive', '-File', $script, '-ParamsFile', $paramsFile)
-    if (-not $p.Process.WaitForExit($TimeoutSec * 1000)) {
-        $p.Process.Kill($true)
-        throw "Benchmark child '$Name' did not finish within $TimeoutSec s."
-    }
-    $p.Process.WaitForExit()
-    $stdout = $p.Stdout.GetAwaiter().GetResult()
-    $stderr = $p.Stderr.GetAwaiter().GetResult()
-    $line = @($stdout -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
-    if ($p.Process.ExitCode -ne 0 -or $line.Count -ne 1 -or $stderr.Trim()) {
-        throw "Benchmark child '$Name' failed (exit code $($p.Process.ExitCode)).`nstdout:`n$stdout`nstderr:`n$stderr"
+    $run = Invoke-EvsPwsh -ArgumentList '-File', $script, '-ParamsFile', $paramsFile -TimeoutSec $TimeoutSec
+    $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
+    if ($run.ExitCode -ne 0 -or $line.Count -ne 1 -or $run.Error.Trim()) {
+        throw "Benchmark child '$Name' failed (exit code $($run.ExitCode)).`nstdout and stderr:`n$($run.Output)"
     }
     $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
 }
@@ -488,7 +457,7 @@ public sealed class GetEvsBenchTrivialCommand : PSCmdlet { protected override vo
 function Measure-InProcessImport {
     <# Import-Module's own time inside a fresh `pwsh -NoProfile -Command`, in ms (less noisy than whole-process times). #>
     param([string] $Path)
-    $p = Start-PwshProcess @('-NoProfile', '-Command', "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Path'; 'IMPORT-MS ' + `$w.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)")
+    $p = Start-EvsPwsh -ArgumentList '-NoProfile', '-Command', ("`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Path'; 'IMPORT-MS ' + `$w.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)")
     $p.Process.WaitForExit()
     $stdout = $p.Stdout.GetAwaiter().GetResult(); $stderr = $p.Stderr.GetAwaiter().GetResult()
     if ($p.Process.ExitCode -ne 0 -or $stderr.Trim() -or $stdout -notmatch 'IMPORT-MS (\S+)') { throw "Importing $Path in a child failed (exit code $($p.Process.ExitCode)): $stderr $stdout" }
@@ -543,7 +512,7 @@ function Measure-PerCall {
     Write-Step "2/5 Per-call overhead ($($S.PerCallCount) New-EvsSnapshot vs $($S.PerCallCount) Invoke-RestMethod, blocks of $($S.PerCallBlock))"
     Use-Emulator @() {
         param($emulator)
-        $r = Invoke-BenchChild PerCall (New-ChildParameters $emulator @{ VolumeId = $emulator.Info.volumeIds.app01; Count = $S.PerCallCount; Block = $S.PerCallBlock })
+        $r = Invoke-BenchChild PerCall (New-ChildParameters $emulator @{ Token = (Get-EvsIamToken $emulator); VolumeId = $emulator.Info.volumeIds.app01; Count = $S.PerCallCount; Block = $S.PerCallBlock })
         if ($r.SnapshotsCreated -ne $r.ExpectedCreated) { throw "The emulator created $($r.SnapshotsCreated) snapshots, expected $($r.ExpectedCreated)." }
         $r
     }
@@ -583,7 +552,7 @@ function Measure-Listing {
             $first = $null
             if ($size -eq $S.ListSizes[0]) {
                 $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ latencyMs = $S.FirstLatencyMs }
-                try { $first = Invoke-BenchChild First (New-ChildParameters $emulator @{ Runs = $S.FirstRuns }) }
+                try { $first = Invoke-BenchChild First (New-ChildParameters $emulator @{ Token = (Get-EvsIamToken $emulator); Runs = $S.FirstRuns }) }
                 finally { $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ latencyMs = 0 } }
             }
             [pscustomobject]@{

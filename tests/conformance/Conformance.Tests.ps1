@@ -7,13 +7,13 @@
     1. AK/SK signer: sign-cases.js generates >= 200 deterministic requests, signs each with the SDK's
        AKSKSigner and records the Authorization header; every case is signed again with
        EvsSnapshot.Client.Signing.AkSkSigner and must match byte for byte. The published vectors of
-       evs-api.md §6.2 are checked too.
+       evs-api.md §6.2 (../shared/evs-api.md, beside the repository) are checked too.
     2. Emulator: sdk-client.js drives the EVS emulator with the SDK's HcClient (list, create, get, temporary
        credentials, tampered and wrong signatures) and every check must pass.
 
     Needs Node.js (>= 18) and npm on PATH; runs `npm ci` when node_modules is missing.
-    Environment: EVS_CLIENT_DLL (EvsSnapshot.Client.dll), EVS_EMULATOR_DLL (EvsEmulator.dll); both default to
-    the Release build outputs.
+    Environment: EVS_CLIENT_DLL (EvsSnapshot.Client.dll), EVS_EMULATOR_DLL (EvsEmulator.dll); build.ps1 sets both
+    to its -Configuration's outputs, and they default to the Release ones (tests/tools/EvsTestHost.psm1).
 #>
 
 BeforeDiscovery {
@@ -55,13 +55,12 @@ BeforeDiscovery {
 
 BeforeAll {
     $conformanceDir = $PSScriptRoot
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
 }
 
 Describe 'AK/SK signer matches the official Node.js SDK (huaweicloud-sdk-core 3.1.211)' {
     BeforeAll {
-        $dll = if ($env:EVS_CLIENT_DLL) { $env:EVS_CLIENT_DLL }
-        else { Join-Path $repoRoot 'src/EvsSnapshot.Client/bin/Release/netstandard2.0/EvsSnapshot.Client.dll' }
+        $dll = Get-EvsClientPath
         $loaded = 'EvsSnapshot.Client.Signing.AkSkSigner' -as [type]
         if ($loaded) {
             # Another test file in this run already loaded the assembly; a second copy cannot be loaded.
@@ -69,7 +68,7 @@ Describe 'AK/SK signer matches the official Node.js SDK (huaweicloud-sdk-core 3.
         }
         else {
             if (-not (Test-Path -LiteralPath $dll)) {
-                throw "EvsSnapshot.Client.dll not found at '$dll'. Build it (dotnet build src/EvsSnapshot.Client -c Release) or set EVS_CLIENT_DLL."
+                throw "EvsSnapshot.Client.dll not found at '$dll'. Build it (dotnet pwsh ./build.ps1 build) or set EVS_CLIENT_DLL."
             }
             Add-Type -LiteralPath $dll
         }
@@ -150,32 +149,10 @@ Describe 'AK/SK signer matches the official Node.js SDK (huaweicloud-sdk-core 3.
 
 Describe 'EVS emulator answers the official Node.js SDK client like Huawei Cloud' {
     BeforeAll {
-        $emulatorDll = if ($env:EVS_EMULATOR_DLL) { $env:EVS_EMULATOR_DLL }
-        else { Join-Path $repoRoot 'tests/EvsEmulator/bin/Release/net10.0/EvsEmulator.dll' }
-        if (-not (Test-Path -LiteralPath $emulatorDll)) {
-            throw "EvsEmulator.dll not found at '$emulatorDll'. Build it (dotnet build tests/EvsEmulator -c Release) or set EVS_EMULATOR_DLL."
-        }
-
-        # --exit-on-stdin-close: the emulator dies with this process even if AfterAll never runs.
-        $startInfo = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in $emulatorDll, '--port', '0', '--exit-on-stdin-close') { $startInfo.ArgumentList.Add($a) }
-        $startInfo.RedirectStandardInput = $true
-        $startInfo.RedirectStandardOutput = $true
-        $startInfo.UseShellExecute = $false
-        $emulator = [Diagnostics.Process]::Start($startInfo)
-
-        $firstLine = $emulator.StandardOutput.ReadLineAsync()
-        if (-not $firstLine.Wait([TimeSpan]::FromSeconds(20)) -or $null -eq $firstLine.Result) {
-            throw "The emulator did not print its listening line within 20 s (exited: $($emulator.HasExited))."
-        }
-        if ($firstLine.Result -notmatch '^EVS emulator listening on (http://127\.0\.0\.1:\d+)$') {
-            throw "Unexpected first line from the emulator: '$($firstLine.Result)'"
-        }
-        $baseUrl = $Matches[1]
-        # Drain the rest of stdout so the emulator can never block on a full pipe.
-        $null = $emulator.StandardOutput.ReadToEndAsync()
-
-        $info = Invoke-RestMethod -Uri "$baseUrl/__emulator/info" -TimeoutSec 10
+        # Start-EvsEmulator passes --exit-on-stdin-close: the emulator dies with this process even if AfterAll never runs.
+        $emulator = Start-EvsEmulator -StartTimeoutSec 20
+        $baseUrl = $emulator.Url
+        $info = $emulator.Info
         foreach ($field in 'projectId', 'accessKey', 'secretKey', 'tempAccessKey', 'tempSecretKey', 'securityToken') {
             if ([string]::IsNullOrEmpty($info.$field)) { throw "GET /__emulator/info has no '$field' (see tests/EvsEmulator/README.md)." }
         }
@@ -200,11 +177,7 @@ Describe 'EVS emulator answers the official Node.js SDK client like Huawei Cloud
     }
 
     AfterAll {
-        if ($emulator) {
-            try { $emulator.StandardInput.Close() } catch { }
-            if (-not $emulator.WaitForExit(5000)) { $emulator.Kill($true) }
-            $emulator.Dispose()
-        }
+        if ($emulator) { Stop-EvsEmulator $emulator }
     }
 
     It 'lists volumes: 200 with a volumes array and a count' {

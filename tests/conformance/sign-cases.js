@@ -8,7 +8,7 @@
 // Deterministic: a seeded PRNG (mulberry32) drives every choice, so the same seed always gives the same
 // file. There is no clock involved: every case carries its own X-Sdk-Date.
 //
-// The Node signer has a few quirks that are NOT part of the algorithm (evs-api.md §6.2). The generator
+// The Node signer has a few quirks that are NOT part of the algorithm (evs-api.md §6.2, in ../shared/ beside the repository). The generator
 // keeps its inputs inside the region where the algorithm is unambiguous, and checks itself (see
 // assertNodeSeesWhatWeMean) so a quirk can never turn into a false pass or a false failure:
 //  * It signs every header it is given, plus `host` taken from the URL (with the port when one is in the

@@ -44,10 +44,8 @@ $faults.slowMs = 3000
 $emulator = Start-EvsEmulator -Arguments @('--volumes', "$Volumes", '--create-seconds', '1', '--seed', "$Seed")
 $watch = [Diagnostics.Stopwatch]::StartNew()
 try {
-    $info = $emulator.Info
-    $cred = [pscredential]::new($info.accessKey, (ConvertTo-SecureString $info.secretKey -AsPlainText -Force))
-    $null = Connect-EvsProject -Region cn-north-4 -Endpoint $emulator.Url -IamEndpoint $emulator.Url -ProjectId $info.projectId -Credential $cred `
-        -MaximumRetryCount 8 -MaximumRetryWaitSec 120 -TimeoutSec 2
+    $connection = Get-EvsEmulatorConnection $emulator
+    $null = Connect-EvsProject @connection -MaximumRetryCount 8 -MaximumRetryWaitSec 120 -TimeoutSec 2
     $targets = @(Get-EvsVolume -Name 'vol-*' | Sort-Object Name)
     if ($targets.Count -ne $Volumes) { throw "Expected $Volumes generated volumes, found $($targets.Count)." }
 

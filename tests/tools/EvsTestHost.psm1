@@ -1,5 +1,6 @@
-# Shared by build.ps1, the Pester suites, the soak and the benchmark: start/stop the local EVS emulator on a
-# free loopback port, talk to its control plane, and run child pwsh processes the same way everywhere.
+# Shared by build.ps1, the Pester suites, the soak and the benchmark: where the build output is, start/stop the
+# local EVS emulator on a free loopback port, talk to its control plane and its IAM, and run child pwsh processes
+# the same way everywhere.
 
 Set-StrictMode -Version 3.0
 
@@ -7,9 +8,20 @@ $script:RepoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
 
 function Get-EvsRepoRoot { $script:RepoRoot.Path }
 
+# build.ps1 sets EVS_MODULE_PATH, EVS_EMULATOR_DLL and EVS_CLIENT_DLL to the outputs of its -Configuration for the
+# tasks that use this module; without them (a suite run by hand) these fall back to the given configuration's outputs.
+
 function Get-EvsEmulatorPath {
+    param([ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release')
     if ($env:EVS_EMULATOR_DLL) { return $env:EVS_EMULATOR_DLL }
-    Join-Path (Get-EvsRepoRoot) 'tests/EvsEmulator/bin/Release/net10.0/EvsEmulator.dll'
+    Join-Path (Get-EvsRepoRoot) "tests/EvsEmulator/bin/$Configuration/net10.0/EvsEmulator.dll"
+}
+
+function Get-EvsClientPath {
+    <# The engine assembly (EvsSnapshot.Client.dll) as built next to the cmdlets. #>
+    param([ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release')
+    if ($env:EVS_CLIENT_DLL) { return $env:EVS_CLIENT_DLL }
+    Join-Path (Get-EvsRepoRoot) "src/EvsSnapshot/bin/$Configuration/netstandard2.0/EvsSnapshot.Client.dll"
 }
 
 function Get-EvsModulePath {
@@ -18,11 +30,93 @@ function Get-EvsModulePath {
 }
 
 function Get-PwshCommand {
-    # The PowerShell that runs us (the local dotnet tool); children start the same one, without a profile.
+    # The PowerShell that runs us (the local dotnet tool); children start the same one.
     $dll = Join-Path $PSHOME 'pwsh.dll'
     if (Test-Path $dll) { return @('dotnet', $dll) }
     $exe = Join-Path $PSHOME ($(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }))
     @($exe)
+}
+
+function Start-EvsPwsh {
+    <#
+    .SYNOPSIS
+    Starts the PowerShell that runs us (Get-PwshCommand) with exactly the given arguments, its standard input closed.
+    Returns the process and, unless -ToHost, the tasks reading its stdout and stderr to the end.
+    .PARAMETER Environment
+    Variables set for the child only (this process's environment is not touched).
+    .PARAMETER ToHost
+    The child writes to this process's console as it goes instead of being captured.
+    #>
+    param(
+        [Parameter(Mandatory)] [string[]] $ArgumentList,
+        [hashtable] $Environment = @{},
+        [switch] $ToHost
+    )
+    $pwsh = Get-PwshCommand
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($a in @($pwsh | Select-Object -Skip 1) + $ArgumentList) { $psi.ArgumentList.Add($a) }
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = -not $ToHost
+    $psi.RedirectStandardError = -not $ToHost
+    $psi.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    [pscustomobject]@{
+        Process = $process
+        Stdout  = if (-not $ToHost) { $process.StandardOutput.ReadToEndAsync() }
+        Stderr  = if (-not $ToHost) { $process.StandardError.ReadToEndAsync() }
+    }
+}
+
+function Invoke-EvsPwsh {
+    <#
+    .SYNOPSIS
+    Runs `pwsh -NoProfile -NonInteractive` with the arguments (or with -File and a temporary copy of -Script) to the end.
+    Returns ExitCode, Output (what it wrote to stdout, then to stderr) and Error (stderr alone); with -ToHost the
+    output goes to the console as it comes and both are $null.
+    .EXAMPLE
+    (Invoke-EvsPwsh -Script "Import-Module '$manifest'; (Get-Module EvsSnapshot).Version").Output
+    .EXAMPLE
+    $run = Invoke-EvsPwsh -ToHost -ArgumentList '-File', $runbook, '-Endpoint', $url; if ($run.ExitCode) { throw '...' }
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Arguments')]
+    param(
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Arguments')] [string[]] $ArgumentList,
+        [Parameter(Mandatory, ParameterSetName = 'Script')] [string] $Script,
+        [hashtable] $Environment = @{},
+        [switch] $ToHost,
+        # Kill the child and throw after this long (0: wait for ever).
+        [int] $TimeoutSec = 0
+    )
+    $file = $null
+    if ($PSCmdlet.ParameterSetName -eq 'Script') {
+        $file = Join-Path ([IO.Path]::GetTempPath()) "evs-child-$([guid]::NewGuid().ToString('N')).ps1"
+        Set-Content -Path $file -Value $Script
+        $ArgumentList = '-File', $file
+    }
+    try {
+        $child = Start-EvsPwsh -ArgumentList (@('-NoProfile', '-NonInteractive') + $ArgumentList) -Environment $Environment -ToHost:$ToHost
+        if ($TimeoutSec -gt 0 -and -not $child.Process.WaitForExit($TimeoutSec * 1000)) {
+            $child.Process.Kill($true)
+            throw "pwsh $($ArgumentList -join ' ') did not finish within $TimeoutSec s."
+        }
+        $child.Process.WaitForExit()
+        $stdout = $stderr = $null
+        if (-not $ToHost) {
+            $stdout = $child.Stdout.GetAwaiter().GetResult()
+            $stderr = $child.Stderr.GetAwaiter().GetResult()
+        }
+        [pscustomobject]@{
+            ExitCode = $child.Process.ExitCode
+            Output   = if (-not $ToHost) { $stdout + $stderr }
+            Error    = $stderr
+        }
+        $child.Process.Dispose()
+    }
+    finally {
+        if ($file) { Remove-Item $file -ErrorAction SilentlyContinue }
+    }
 }
 
 function Start-EvsEmulator {
@@ -55,7 +149,7 @@ function Start-EvsEmulator {
         throw "The emulator did not report its address within $StartTimeoutSec s."
     }
     $line = $lineTask.Result
-    if ($line -notmatch 'listening on (http://\S+)') {
+    if ($line -notmatch '^EVS emulator listening on (http://127\.0\.0\.1:\d+)$') {
         $process.Kill($true)
         throw "Unexpected first line from the emulator: '$line'"
     }
@@ -101,10 +195,33 @@ function Invoke-EvsEmulatorAdmin {
     Invoke-RestMethod @params
 }
 
-function Get-EvsEmulatorRequestCount {
-    <# Number of API (not control-plane) requests the emulator has received since the last reset/clear. #>
-    param([Parameter(Mandatory)] $Emulator)
-    (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'stats').requests
+function Get-EvsIamToken {
+    <# An IAM password token (X-Subject-Token) from the emulator, scoped to its project, for -Token and raw requests. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)] $Emulator)
+    $i = $Emulator.Info
+    $body = @{ auth = @{
+            identity = @{ methods = @('password'); password = @{ user = @{ name = $i.userName; password = $i.password; domain = @{ name = $i.domainName } } } }
+            scope    = @{ project = @{ id = $i.projectId } }
+        } } | ConvertTo-Json -Depth 10 -Compress
+    $response = Invoke-WebRequest -Method Post -Uri "$($Emulator.Url)/v3/auth/tokens" -Body $body -ContentType 'application/json'
+    $token = "$(@($response.Headers['X-Subject-Token'])[0])"
+    if (-not $token) { throw 'The emulator IAM returned no X-Subject-Token.' }
+    $token
 }
 
-Export-ModuleMember -Function Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsModulePath, Get-PwshCommand, Start-EvsEmulator, Stop-EvsEmulator, Invoke-EvsEmulatorAdmin, Get-EvsEmulatorRequestCount
+function Get-EvsEmulatorConnection {
+    <# Connect-EvsProject's parameters for the emulator with its AK/SK (splat them; add -PassThru, retry settings ...). #>
+    param([Parameter(Mandatory, Position = 0)] $Emulator)
+    $i = $Emulator.Info
+    @{
+        Region      = 'cn-north-4'
+        Endpoint    = $Emulator.Url
+        IamEndpoint = $Emulator.Url
+        ProjectId   = $i.projectId
+        Credential  = [pscredential]::new($i.accessKey, (ConvertTo-SecureString $i.secretKey -AsPlainText -Force))
+    }
+}
+
+Export-ModuleMember -Function Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsClientPath, Get-EvsModulePath, Get-PwshCommand, Start-EvsPwsh,
+    Invoke-EvsPwsh, Start-EvsEmulator, Stop-EvsEmulator, Invoke-EvsEmulatorAdmin, Get-EvsIamToken, Get-EvsEmulatorConnection

@@ -60,7 +60,7 @@ namespace EvsSnapshot.Client
         }
 
         /// <summary>IAM <c>POST /v3/auth/tokens</c> with the password method, scoped to the project.</summary>
-        internal async Task<IamToken> FetchPasswordTokenAsync(string userName, string domainName, string password, string? projectId, CallScope call)
+        internal async Task<IamToken> FetchPasswordTokenAsync(string userName, string domainName, string password, string? projectId, AuthProvider? owner, CallScope call)
         {
             var body = new IamTokenRequest();
             body.Auth.Identity.Password.User.Name = userName;
@@ -76,6 +76,7 @@ namespace EvsSnapshot.Client
                 SensitiveBody = true,
                 Idempotent = true, // issuing a second token is harmless (§6.1: a new token does not invalidate the old one)
                 Operation = $"get an IAM token for user '{userName}'",
+                Auth = owner, // not signed: an error names this user
             };
             // Renewal runs inside the auth step of a request that already holds a concurrency-gate slot: the token
             // request must not wait for a slot of its own, or a full gate (-ThrottleLimit 1) deadlocks.
@@ -94,7 +95,7 @@ namespace EvsSnapshot.Client
                 // Measure the lifetime on the server's clock and apply it to ours, so a skewed local clock cannot make us use an expired token.
                 var lifetime = issued.HasValue ? expires - issued.Value : expires - (response.ServerDate?.UtcDateTime ?? sentAt);
                 if (lifetime <= TimeSpan.Zero) throw new InvalidDataException("the token expires before it was issued.");
-                return new IamToken(token!, PasswordAuthProvider.RefreshTime(sentAt, lifetime), sentAt + lifetime, parsed.Project?.Id);
+                return new IamToken(token!, RefreshSchedule.RefreshAt(sentAt, lifetime), sentAt + lifetime, parsed.Project?.Id);
             }, call).ConfigureAwait(false);
         }
 

@@ -10,6 +10,9 @@ namespace EvsSnapshot.Client.Http
     {
         Evs,
         Iam,
+
+        /// <summary>The ECS metadata service (§14.4): never signed, always with its own endpoint.</summary>
+        Metadata,
     }
 
     /// <summary>One logical API call. Paths are built from segments, so no input can add a segment or a query.</summary>
@@ -53,11 +56,36 @@ namespace EvsSnapshot.Client.Http
         /// <summary>The body carries credentials (IAM password) and must never be traced.</summary>
         public bool SensitiveBody { get; set; }
 
+        /// <summary>Base URL instead of the service's endpoint (the metadata service, federation's IAM).</summary>
+        public Uri? Endpoint { get; set; }
+
+        /// <summary>Per-attempt timeout instead of the context's (the metadata service's 3 s).</summary>
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>One attempt only: the caller has its own fallback (the metadata service, as the SDKs call it).</summary>
+        public bool SingleAttempt { get; set; }
+
+        /// <summary>
+        /// The credential this request is signed with instead of the transport's (assume_role signs with the base
+        /// credential); for an unsigned request that obtains a credential (an IAM password token), the one it is
+        /// for, so an error names it.
+        /// </summary>
+        internal Auth.AuthProvider? Auth { get; set; }
+
+        /// <summary>Extra headers, sent as given (X-Idp-Id, the metadata token headers).</summary>
+        public List<KeyValuePair<string, string>> Headers { get; } = new List<KeyValuePair<string, string>>();
+
         /// <summary>Short description for messages, e.g. "create a snapshot of volume 1234...".</summary>
         public string Operation { get; set; } = string.Empty;
 
         /// <summary><see cref="Operation"/> as the start of a sentence.</summary>
         public string OperationSentence => Operation.Length == 0 ? Operation : char.ToUpperInvariant(Operation[0]) + Operation.Substring(1);
+
+        public ApiRequest WithHeader(string name, string? value)
+        {
+            if (value != null) Headers.Add(new KeyValuePair<string, string>(name, value));
+            return this;
+        }
 
         public ApiRequest WithQuery(string name, string? value)
         {

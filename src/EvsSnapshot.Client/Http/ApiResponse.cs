@@ -27,5 +27,8 @@ namespace EvsSnapshot.Client.Http
         }
 
         public DateTimeOffset? ServerDate => Headers.Date;
+
+        /// <summary>What signed the request this answers (null when unsigned), so a 401 renews exactly that credential.</summary>
+        public Auth.AppliedCredential? SignedWith { get; set; }
     }
 }

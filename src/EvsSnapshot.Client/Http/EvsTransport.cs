@@ -121,6 +121,7 @@ namespace EvsSnapshot.Client.Http
                     case VerdictKind.Fail: throw attempt.Failure!;
                     case VerdictKind.Ambiguous: throw new AmbiguousOutcomeException(attempt.Failure!);
                 }
+                if (request.SingleAttempt) throw attempt.Failure!;
                 var delay = await WaitBeforeRetryAsync(request, attempt.Failure!, attempt.Verdict.Throttled, attempt.ServerDelay, state, call).ConfigureAwait(false);
                 if (delay == null) throw attempt.Failure!;
             }
@@ -156,7 +157,7 @@ namespace EvsSnapshot.Client.Http
             catch (Exception ex) when (!(ex is OperationCanceledException && call.CancellationToken.IsCancellationRequested)
                                        && ResponseClassifier.ForException(ex) is Verdict verdict)
             {
-                return new Attempt<T>(verdict, TransportErrors.From(ex, verdict, request, EndpointOf(request), Retry.Options.RequestTimeout, Redactor));
+                return new Attempt<T>(verdict, TransportErrors.From(ex, verdict, request, EndpointOf(request), TimeoutOf(request), Redactor));
             }
 
             var status = ResponseClassifier.ForStatus(response.StatusCode);
@@ -171,14 +172,16 @@ namespace EvsSnapshot.Client.Http
                     return new Attempt<T>(ResponseClassifier.ForUnreadableAnswer(), TransportErrors.Unreadable(ex, request, response), response);
                 }
             }
-            var error = ApiErrorParser.ToException(request, response, Redactor, Auth);
+            var error = ApiErrorParser.ToException(request, response, Redactor, request.Authenticate ? AuthOf(request) : request.Auth);
             var serverDelay = status.Kind == VerdictKind.Fail ? null : RetryPolicy.RetryAfter(response.Headers, Time.GetUtcNow());
             return new Attempt<T>(status, error, response, serverDelay);
         }
 
         private async Task<bool> TryRecoverAuthAsync<T>(ApiRequest request, Attempt<T> attempt, CallScope call) =>
-            attempt.Response?.StatusCode == 401 && request.Authenticate && Auth != null && attempt.Failure is EvsApiException apiError
-            && await Auth.TryRecoverAsync(apiError, attempt.Response, call).ConfigureAwait(false);
+            attempt.Response?.StatusCode == 401 && request.Authenticate && AuthOf(request) is AuthProvider auth && attempt.Failure is EvsApiException apiError
+            && await auth.TryRecoverAsync(apiError, attempt.Response, attempt.Response.SignedWith, call).ConfigureAwait(false);
+
+        private AuthProvider? AuthOf(ApiRequest request) => request.Auth ?? Auth;
 
         private static void LowerConcurrency(CallScope call)
         {
@@ -200,13 +203,16 @@ namespace EvsSnapshot.Client.Http
                     message.Content = new ByteArrayContent(body);
                     message.Content.Headers.ContentType = JsonContentType;
                 }
+                foreach (var header in request.Headers) message.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                AppliedCredential? applied = null;
                 using (call.Gate == null ? null : await call.Gate.EnterAsync(call.CancellationToken).ConfigureAwait(false))
                 {
-                    if (request.Authenticate && Auth != null)
+                    if (request.Authenticate && AuthOf(request) is AuthProvider auth)
                     {
-                        await Auth.ApplyAsync(message, body, new RequestTarget(uri, request.LogicalPath(endpoint), request.Query, request.Service), call).ConfigureAwait(false);
+                        // Signed per attempt, after the gate: a request that waited or is retried carries the credential of now.
+                        applied = await auth.ApplyAsync(message, body, new RequestTarget(uri, request.LogicalPath(endpoint), request.Query, request.Service), call).ConfigureAwait(false);
                     }
-                    using (var deadline = Time.CreateCancellationTokenSource(Retry.Options.RequestTimeout))
+                    using (var deadline = Time.CreateCancellationTokenSource(TimeoutOf(request)))
                     using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, deadline.Token))
                     {
                         var watch = Stopwatch.StartNew();
@@ -217,7 +223,7 @@ namespace EvsSnapshot.Client.Http
                             {
                                 byte[] content = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
                                 string? requestId = FirstHeader(response.Headers, "X-Request-Id") ?? FirstHeader(response.Headers, "X-Openstack-Request-Id");
-                                var result = new ApiResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, content, response.Headers, requestId);
+                                var result = new ApiResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, content, response.Headers, requestId) { SignedWith = applied };
                                 _tracer.Trace(call.Trace, request, message, uri, result, watch.Elapsed, attempt, Retry.MaxAttempts);
                                 return result;
                             }
@@ -263,7 +269,9 @@ namespace EvsSnapshot.Client.Http
             }
         }
 
-        private Uri EndpointOf(ApiRequest request) => request.Service == ApiService.Iam ? IamEndpoint : EvsEndpoint;
+        private Uri EndpointOf(ApiRequest request) => request.Endpoint ?? (request.Service == ApiService.Iam ? IamEndpoint : EvsEndpoint);
+
+        private TimeSpan TimeoutOf(ApiRequest request) => request.Timeout ?? Retry.Options.RequestTimeout;
 
         private static string Describe(ApiRequest request) => request.OperationSentence + " (" + request.Method.Method + " " + request.PathText + ")";
 

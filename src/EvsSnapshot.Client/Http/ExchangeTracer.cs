@@ -69,6 +69,7 @@ namespace EvsSnapshot.Client.Http
             name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
             || name.Equals("X-Auth-Token", StringComparison.OrdinalIgnoreCase)
             || name.Equals("X-Security-Token", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("X-Subject-Token", StringComparison.OrdinalIgnoreCase);
+            || name.Equals("X-Subject-Token", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("X-Metadata-Token", StringComparison.OrdinalIgnoreCase);
     }
 }

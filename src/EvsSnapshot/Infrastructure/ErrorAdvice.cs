@@ -65,6 +65,20 @@ namespace EvsSnapshot.Commands
                         + "Pass a region id from the list (Tab completes them), or -Endpoint (and -IamEndpoint) for a cloud this module does not know.";
                 case EvsAdvice.TrustCertificate:
                     return "For a private cloud with its own CA, trust that CA on this machine or connect with -SkipCertificateCheck.";
+                case EvsAdvice.ProvideCredentials:
+                    return "Pass a credential to Connect-EvsProject (-Credential, -AccessKey/-SecretKey, -Token, -UserName/-Password, -EcsAgency, -IdpId/-IdTokenFile or -CredentialsFile), or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (see Get-Help Connect-EvsProject for the order they are tried in).";
+                case EvsAdvice.FixCredentialsFile:
+                    string? line = error.Fact("Line");
+                    return (line != null ? $"Correct line {line} of {error.Fact("CredentialsFile")}" : $"Check {error.Fact("CredentialsFile")}")
+                           + ": section [basic] with 'ak = ...' and 'sk = ...' (or 'idp_id' and 'id_token_file'), one 'key = value' per line.";
+                case EvsAdvice.AttachEcsAgency:
+                    return "Attach an agency to this ECS in the console (ECS > the server > Management Information > Agency), or connect with another credential instead of -EcsAgency.";
+                case EvsAdvice.CheckMetadataService:
+                    return "-EcsAgency works only on an ECS (or where -MetadataEndpoint / EVSSNAPSHOT_METADATA_ENDPOINT names a reachable metadata service); elsewhere connect with another credential.";
+                case EvsAdvice.CheckIdToken:
+                    return $"Check that {error.Fact("IdTokenFile") ?? "the id token file"} holds a current id token that identity provider '{error.Fact("IdpId")}' accepts (-IdpId, -IdTokenFile).";
+                case EvsAdvice.CheckAgency:
+                    return $"Check -AgencyName '{error.Fact("AgencyName")}' and the delegating account '{error.Fact("AgencyDomain")}' (-AgencyDomainName or -AgencyDomainId), and that the agency trusts the account of the credential you connect with.";
                 default:
                     return null;
             }

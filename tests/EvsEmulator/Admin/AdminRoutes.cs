@@ -353,7 +353,7 @@ public static class AdminRoutes
         return ClockResult(server, server.AdjustClock(set, freeze, advance));
     }
 
-    private static void WriteCredentialSummary(Utf8JsonWriter w, World world, Credential c, DateTime now)
+    private static void WriteCredentialSummary(Utf8JsonWriter w, World world, Credential c, DateTime now, bool secrets = false)
     {
         w.WriteStartObject();
         w.WriteString("access", c.Access);
@@ -370,6 +370,12 @@ public static class AdminRoutes
         if (c.ExpiresAt is { } e) w.WriteString("expiresAt", Jsonw.IamTime(e));
         else w.WriteNull("expiresAt");
         w.WriteBoolean("expired", c.ExpiresAt is { } x && now >= x);
+        if (secrets)
+        {
+            // For leak tests: a client's output can be searched for every secret it was ever handed.
+            w.WriteString("secret", c.Secret);
+            w.StringOrNull("securityToken", c.SecurityToken);
+        }
         w.WriteEndObject();
     }
 
@@ -419,6 +425,12 @@ public static class AdminRoutes
     {
         var world = server.World;
         var source = query.Get("source");
+        var secrets = query.Get("secrets") switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw new AdminException(400, $"secrets must be true or false, not '{other}'"),
+        };
         var now = server.Now;
         var all = world.SeedCredentials.Concat(world.IssuedCredentials()).Where(c => source is null || c.Source == source).ToList();
         return Json(200, w =>
@@ -426,7 +438,7 @@ public static class AdminRoutes
             w.WriteStartObject();
             w.WriteNumber("count", all.Count);
             w.WriteStartArray("credentials");
-            foreach (var c in all) WriteCredentialSummary(w, world, c, now);
+            foreach (var c in all) WriteCredentialSummary(w, world, c, now, secrets);
             w.WriteEndArray();
             w.WriteEndObject();
         });

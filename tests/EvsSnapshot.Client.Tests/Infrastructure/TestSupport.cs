@@ -62,6 +62,7 @@ public static class Contexts
         SecretKey = Ids.SecretKey,
         Retry = retry ?? FastRetry(),
         Handler = handler,
+        Environment = _ => null, // never the machine's HUAWEICLOUD_SDK_* variables
     };
 
     public static Task<EvsClient> ConnectAsync(EvsClientSettings options, IEvsTrace? trace = null, CancellationToken ct = default) =>
