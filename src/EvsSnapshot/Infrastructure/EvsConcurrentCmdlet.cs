@@ -114,18 +114,22 @@ namespace EvsSnapshot.Commands
         /// </summary>
         protected override void StopProcessing()
         {
-            base.StopProcessing();
+            // Written before the work is cancelled: once the pipeline thread has ended, a hosted runspace's host
+            // may no longer take the line.
             var pending = _waiter?.PendingSnapshots();
-            if (pending == null || pending.Count == 0) return;
-            try
+            if (pending != null && pending.Count > 0)
             {
-                Host.UI.WriteWarningLine($"{MyInvocation.MyCommand.Name} was stopped while waiting; {pending.Count} snapshot(s) still pending: "
-                    + string.Join("; ", pending.Select(p => SnapshotWaiter.Describe(p.Id, p))));
+                try
+                {
+                    Host.UI.WriteWarningLine($"{MyInvocation.MyCommand.Name} was stopped while waiting; {pending.Count} snapshot(s) still pending: "
+                        + string.Join("; ", pending.Select(p => SnapshotWaiter.Describe(p.Id, p))));
+                }
+                catch (Exception)
+                {
+                    // A host that cannot write any more: nothing else can be done at this point.
+                }
             }
-            catch (Exception)
-            {
-                // A host that cannot write any more: nothing else can be done at this point.
-            }
+            base.StopProcessing();
         }
 
         private void WriteWaitProgress(WaitProgress progress)
