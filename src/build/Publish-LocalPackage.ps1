@@ -11,7 +11,13 @@ param(
     [Parameter(Mandatory)] [string] $OutputPath
 )
 $ErrorActionPreference = 'Stop'
-Import-Module (Join-Path $PSScriptRoot '../../tests/tools/EvsTestHost.psm1')
+
+# The PowerShell that runs this script (the local dotnet tool, or an installed pwsh) runs the child too.
+function Get-ChildPwsh {
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path $dll) { return @('dotnet', $dll) }
+    @(Join-Path $PSHOME ($(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })))
+}
 
 if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
 $null = New-Item -ItemType Directory -Path $OutputPath
@@ -25,7 +31,7 @@ Register-PSResourceRepository -Name EvsSnapshotLocal -Uri '$OutputPath' -Trusted
 Publish-PSResource -Path '$ModulePath' -Repository EvsSnapshotLocal
 Unregister-PSResourceRepository -Name EvsSnapshotLocal
 "@
-$pwsh = Get-PwshCommand
+$pwsh = Get-ChildPwsh
 $saved = $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME, $env:HOME
 try {
     # PSResourceGet keeps its repository list under the user's data folder; point both at out/.
