@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading.Tasks;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Http.Pacing;
 using EvsSnapshot.Client.Operations;
 using EvsSnapshot.Validation;
 
@@ -66,6 +67,12 @@ namespace EvsSnapshot.Client
         public TimeSpan MaximumRetryWait => Api.Transport.Retry.Options.MaxTotalDelay;
         public TimeSpan RequestTimeout => Api.Transport.Retry.Options.RequestTimeout;
 
+        /// <summary>The -MaxRequestRate given when connecting (requests per second, all calls), or null.</summary>
+        public double? MaxRequestRate => Api.Transport.RateCap?.PerSecond;
+
+        /// <summary>What the pacer of this credential and endpoint has learned, write and read calls (shared in the process).</summary>
+        public RequestRate[] RequestRates => Api.Transport.DescribeRates();
+
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
         public TimeSpan ClockOffset => (_auth as AkSkAuthProvider)?.Clock.Offset ?? TimeSpan.Zero;
 
@@ -118,6 +125,7 @@ namespace EvsSnapshot.Client
             InputValidator.Region(settings.Region);
             if (settings.Endpoint == null) CheckKnownRegion(settings.Region);
             if (settings.ProjectId != null) InputValidator.ProjectId(settings.ProjectId);
+            if (settings.MaxRequestRate is double max) InputValidator.RequestRate(max);
             settings.Agency?.Validate();
             var env = settings.Environment ?? (name => System.Environment.GetEnvironmentVariable(name));
             var credential = CredentialResolver.Resolve(settings, env, call.Trace);
@@ -129,8 +137,11 @@ namespace EvsSnapshot.Client
             var proxy = settings.Proxy == null ? null : CheckProxy(settings.Proxy);
 
             var time = settings.TimeProvider ?? TimeProvider.System;
+            // A fake clock must not leak into the process-wide pacers (nor their learning into a test).
+            var pacers = settings.Pacers ?? (settings.TimeProvider != null ? new PacerRegistry() : PacerRegistry.Shared);
+            var cap = settings.MaxRequestRate is double rate ? new RateCap(rate, time) : null;
             var transport = new EvsTransport(evsEndpoint, iamEndpoint, settings.Retry.Clone(), settings.SkipCertificateCheck, settings.Handler, time,
-                proxy == null ? null : new ProxySettings(proxy, settings.ProxyCredential));
+                proxy == null ? null : new ProxySettings(proxy, settings.ProxyCredential), pacers, cap);
             if (settings.ProxyCredential != null) transport.Redactor.Add(settings.ProxyCredential.Password);
             var api = new EvsApi(transport, settings.Region) { ProjectId = settings.ProjectId ?? ProjectOfCredential(credential, settings.Agency, call) };
             try

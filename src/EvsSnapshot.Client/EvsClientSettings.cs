@@ -2,6 +2,7 @@ using System;
 using System.Net.Http;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Http.Pacing;
 
 namespace EvsSnapshot.Client
 {
@@ -52,6 +53,9 @@ namespace EvsSnapshot.Client
         public System.Net.NetworkCredential? ProxyCredential { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();
 
+        /// <summary>Requests per second this client never exceeds, all calls together (null: no cap; the pacer still adapts to throttling).</summary>
+        public double? MaxRequestRate { get; set; }
+
         /// <summary>Test seam: an HTTP handler to use instead of the network.</summary>
         public HttpMessageHandler? Handler { get; set; }
 
@@ -60,5 +64,8 @@ namespace EvsSnapshot.Client
 
         /// <summary>Test seam: environment variables (the process's by default).</summary>
         internal Func<string, string?>? Environment { get; set; }
+
+        /// <summary>Test seam: the pacers to share (the process-wide ones by default; private ones with a fake clock).</summary>
+        internal PacerRegistry? Pacers { get; set; }
     }
 }

@@ -42,29 +42,29 @@ public class ConcurrencyGateTests
     public void ZeroLimit_IsRejected() => Assert.Throws<ArgumentOutOfRangeException>(() => new ConcurrencyGate(0));
 
     [Fact]
-    public void OnThrottled_HalvesOncePerCoolDown()
+    public void OnOverloaded_HalvesOncePerCoolDown()
     {
         var gate = new ConcurrencyGate(8);
-        gate.OnThrottled();
+        gate.OnOverloaded();
         Assert.Equal(4, gate.CurrentLimit);
-        gate.OnThrottled();
-        gate.OnThrottled(); // same burst of 429s
+        gate.OnOverloaded();
+        gate.OnOverloaded(); // same burst of 429s
         Assert.Equal(4, gate.CurrentLimit);
         Assert.Equal(1, gate.Decreases);
     }
 
     [Fact]
-    public void OnThrottled_AfterTheCoolDown_HalvesAgain_ButNeverBelowOne()
+    public void OnOverloaded_AfterTheCoolDown_HalvesAgain_ButNeverBelowOne()
     {
         var time = new FakeTimeProvider();
         var gate = new ConcurrencyGate(3, time);
-        gate.OnThrottled();
+        gate.OnOverloaded();
         Assert.Equal(1, gate.CurrentLimit);
         time.Advance(TimeSpan.FromMilliseconds(999));
-        gate.OnThrottled(); // still within the one-second cool-down
+        gate.OnOverloaded(); // still within the one-second cool-down
         Assert.Equal(1, gate.Decreases);
         time.Advance(TimeSpan.FromMilliseconds(101));
-        gate.OnThrottled();
+        gate.OnOverloaded();
         Assert.Equal(1, gate.CurrentLimit);
         Assert.Equal(2, gate.Decreases);
     }
@@ -73,7 +73,7 @@ public class ConcurrencyGateTests
     public void OnSuccess_GrowsBackGraduallyToTheMaximum()
     {
         var gate = new ConcurrencyGate(8);
-        gate.OnThrottled();
+        gate.OnOverloaded();
         Assert.Equal(4, gate.CurrentLimit);
         gate.OnSuccess();
         Assert.Equal(4, gate.CurrentLimit); // one success is not enough at limit 4
@@ -97,7 +97,7 @@ public class ConcurrencyGateTests
         var gate = new ConcurrencyGate(4);
         var held = new List<IDisposable>();
         for (int i = 0; i < 4; i++) held.Add(await gate.EnterAsync(CancellationToken.None));
-        gate.OnThrottled(); // limit 2, 4 in flight
+        gate.OnOverloaded(); // limit 2, 4 in flight
         var waiting = gate.EnterAsync(CancellationToken.None);
         held[0].Dispose();
         held[1].Dispose();
@@ -112,7 +112,7 @@ public class ConcurrencyGateTests
     public async Task GrowingLimit_WakesWaiters()
     {
         var gate = new ConcurrencyGate(2);
-        gate.OnThrottled(); // 1
+        gate.OnOverloaded(); // 1
         using var first = await gate.EnterAsync(CancellationToken.None);
         var second = gate.EnterAsync(CancellationToken.None);
         Assert.False(second.IsCompleted);
@@ -164,10 +164,10 @@ public class ConcurrencyGateTests
     }
 
     [Fact]
-    public async Task Transport_ThrottledAnswers_LowerTheGate_AndSuccessesCount()
+    public async Task Transport_OverloadedAnswers_LowerTheGate_AndSuccessesCount()
     {
         var handler = new FakeHandler()
-            .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "over ratelimit"))
+            .Then(HttpStatusCode.ServiceUnavailable, Respond.Error("EVS.5503", "Service unavailable."))
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
         using var ctx = await Contexts.AkSkAsync(handler);
         var gate = new ConcurrencyGate(8);
@@ -177,6 +177,23 @@ public class ConcurrencyGateTests
         Assert.Equal(1, gate.Decreases);
         Assert.Equal(4, gate.CurrentLimit);
         Assert.Equal(0, gate.InFlight); // the slot is not held across the backoff wait or after the call
+    }
+
+    [Fact]
+    public async Task Transport_ThrottledAnswers_LeaveTheGateAlone()
+    {
+        // A rate limit is the pacer's: fewer requests in flight would only slow a high-latency batch below the limit.
+        var handler = new FakeHandler()
+            .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "over ratelimit"))
+            .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
+        using var ctx = await Contexts.AkSkAsync(handler);
+        var gate = new ConcurrencyGate(8);
+
+        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(gate: gate));
+
+        Assert.Equal(0, gate.Decreases);
+        Assert.Equal(8, gate.CurrentLimit);
+        Assert.Equal(2, handler.Count);
     }
 
     [Fact]

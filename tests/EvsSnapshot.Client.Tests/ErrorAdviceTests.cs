@@ -51,7 +51,7 @@ public class ErrorAdviceTests
     }
 
     [Theory]
-    [InlineData("SlowDown", "-ThrottleLimit")]
+    [InlineData("SlowDown", "-MaximumRetryWaitSec")]
     [InlineData("TrustCertificate", "-SkipCertificateCheck")]
     [InlineData("WaitForSnapshot", "Wait-EvsSnapshot")]
     [InlineData("WaitLonger", "-Timeout")]

@@ -12,7 +12,6 @@ public class RetryPolicyTests
     {
         MaxRetryCount = 4,
         BaseDelay = TimeSpan.FromMilliseconds(500),
-        ThrottleBaseDelay = TimeSpan.FromSeconds(1),
         MaxDelay = TimeSpan.FromSeconds(20),
         MaxTotalDelay = TimeSpan.FromSeconds(60),
     };
@@ -38,18 +37,10 @@ public class RetryPolicyTests
     }
 
     [Fact]
-    public void Throttling_UsesTheLongerBase()
-    {
-        var policy = new RetryPolicy(Options(), new FakeTimeProvider(), new FixedRandom(1.0));
-        var decision = policy.Decide(new RetryState { Attempts = 1 }, throttled: true, serverDelay: null);
-        Assert.Equal(TimeSpan.FromSeconds(1), decision.Delay);
-    }
-
-    [Fact]
     public void TheServersRetryAfter_WinsOverTheBackoff()
     {
         var policy = new RetryPolicy(Options(), new FakeTimeProvider(), new FixedRandom(1.0));
-        var decision = policy.Decide(new RetryState { Attempts = 1 }, throttled: true, serverDelay: TimeSpan.FromSeconds(7));
+        var decision = policy.Decide(new RetryState { Attempts = 1 }, serverDelay: TimeSpan.FromSeconds(7));
         Assert.Equal(TimeSpan.FromSeconds(7), decision.Delay);
     }
 
@@ -57,8 +48,8 @@ public class RetryPolicyTests
     public void GivesUp_WhenTheAttemptsAreSpent()
     {
         var policy = new RetryPolicy(Options(), new FakeTimeProvider(), new FixedRandom(0.5));
-        Assert.NotNull(policy.Decide(new RetryState { Attempts = 4 }, false, null).Delay);
-        var decision = policy.Decide(new RetryState { Attempts = 5 }, false, null);
+        Assert.NotNull(policy.Decide(new RetryState { Attempts = 4 }, null).Delay);
+        var decision = policy.Decide(new RetryState { Attempts = 5 }, null);
         Assert.Null(decision.Delay);
         Assert.Equal("failed 5 times", decision.GiveUpReason);
     }
@@ -67,7 +58,7 @@ public class RetryPolicyTests
     public void GivesUp_WhenTheNextWaitWouldExceedTheTimeBudget()
     {
         var policy = new RetryPolicy(Options(), new FakeTimeProvider(), new FixedRandom(1.0));
-        var decision = policy.Decide(new RetryState { Attempts = 1, Waited = TimeSpan.FromSeconds(59.6) }, false, null);
+        var decision = policy.Decide(new RetryState { Attempts = 1, Waited = TimeSpan.FromSeconds(59.6) }, null);
         Assert.Null(decision.Delay);
         Assert.Contains("retry time budget of 60 s", decision.GiveUpReason);
     }

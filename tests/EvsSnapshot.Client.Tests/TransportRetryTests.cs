@@ -62,57 +62,60 @@ public class TransportRetryTests
             })
             .Then(_ => Wire.SnapshotOk());
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var ctx = await Contexts.AkSkAsync(handler, trace, WithThrottleBase(Contexts.FastRetry(), 5000), o => o.TimeProvider = time);
+        using var ctx = await Contexts.AkSkAsync(handler, trace, tweak: o => o.TimeProvider = time);
 
-        // The fake clock never moves: the call can only finish if the retry did not wait (not the 5 s throttle backoff).
-        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace)).WaitAsync(TimeSpan.FromSeconds(10));
+        var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        var waited = await time.AdvanceUntilAsync(call, TimeSpan.FromMilliseconds(5));
+        await call;
 
-        Assert.Contains(trace.VerboseLines, l => l.Contains("in 0.00 s (as the server's Retry-After asks)"));
-    }
-
-    private static RetryOptions WithThrottleBase(RetryOptions o, int ms)
-    {
-        o.ThrottleBaseDelay = TimeSpan.FromMilliseconds(ms);
-        o.MaxDelay = TimeSpan.FromMilliseconds(ms * 2);
-        return o;
+        // No hold for a date already past: only the pacer's interval at its lowered rate (1/7 s, less 25 ms early).
+        Assert.InRange(waited.TotalSeconds, 1.0 / 7 - 0.025, 1.0 / 7 + 0.02);
+        Assert.Contains(trace.VerboseLines, l => l.Contains("in 0.00 s at the earliest (as the server's Retry-After asks)"));
     }
 
     [Fact]
-    public async Task TooManyRequests_WithoutRetryAfter_UsesThrottleBackoffNotBaseDelay()
+    public async Task TooManyRequests_WithoutRetryAfter_WaitsForThePacersLoweredRate()
     {
         var trace = new RecordingTrace();
-        var retry = Contexts.FastRetry();
-        retry.BaseDelay = TimeSpan.FromMilliseconds(1);
-        retry.ThrottleBaseDelay = TimeSpan.FromMilliseconds(300);
-        retry.MaxDelay = TimeSpan.FromSeconds(1);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var handler = new FakeHandler()
             .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "slow down"))
             .Then(_ => Wire.SnapshotOk());
-        using var ctx = await Contexts.AkSkAsync(handler, trace, retry);
+        using var ctx = await Contexts.AkSkAsync(handler, trace, tweak: o => o.TimeProvider = time);
 
-        await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        var waited = await time.AdvanceUntilAsync(call, TimeSpan.FromMilliseconds(5));
+        await call;
 
-        // Equal jitter: at least half of the 300 ms first step.
-        var gap = handler.Requests[1].SentAtUtc - handler.Requests[0].SentAtUtc;
-        Assert.True(gap >= TimeSpan.FromMilliseconds(140), $"waited only {gap.TotalMilliseconds} ms");
-        var line = Assert.Single(trace.VerboseLines, l => l.Contains("attempt 2 of"));
-        Assert.DoesNotContain("Retry-After", line);
+        // One send within the meter's shortest span (0.1 s) measures 10/s; the pacer goes on at 0.7 x 10 = 7/s, so the
+        // re-send waits one interval (1/7 s), less the 25 ms a turn may come early.
+        Assert.InRange(waited.TotalSeconds, 1.0 / 7 - 0.025, 1.0 / 7 + 0.02);
+        Assert.Equal(2, handler.Count);
+        Assert.Contains(trace.VerboseLines, l => l.Contains("throttling read calls") && l.Contains("pacing them at 7.0/s"));
+        Assert.Contains(trace.VerboseLines, l => l.Contains("was throttled (429): sending it again when the pacer allows"));
+        Assert.DoesNotContain(trace.VerboseLines, l => l.Contains("attempt 2 of"));
     }
 
     [Fact]
-    public async Task Throttled_UntilRetriesRunOut_FailsWithThrottledKind()
+    public async Task Throttled_DoesNotSpendTheAttemptBudget_ButFailsWhenNothingGetsThroughForTheWaitBudget()
     {
         var trace = new RecordingTrace();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var retry = Contexts.FastRetry(maxRetries: 2);
+        retry.MaxTotalDelay = TimeSpan.FromSeconds(30);
         var handler = new FakeHandler { Fallback = (_, _) => Task.FromResult(Respond.Json(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "over ratelimit"))) };
-        using var ctx = await Contexts.AkSkAsync(handler, trace, Contexts.FastRetry(maxRetries: 2));
+        using var ctx = await Contexts.AkSkAsync(handler, trace, retry, o => o.TimeProvider = time);
 
-        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace)));
+        var call = ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(trace));
+        var waited = await time.AdvanceUntilAsync(call, TimeSpan.FromMilliseconds(50));
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => call);
 
         Assert.Equal(EvsErrorKind.Throttled, ex.Kind);
         Assert.Equal("Throttled", ex.ErrorId);
         Assert.Equal(429, ex.StatusCode);
-        Assert.Equal(3, handler.Count);
-        Assert.Contains(trace.VerboseLines, l => l.StartsWith("Giving up") && l.Contains("failed 3 times"));
+        Assert.True(handler.Count > 3, $"only {handler.Count} sends: throttling spent the 3-attempt budget");
+        Assert.InRange(waited.TotalSeconds, 30, 33); // the wait budget, plus the floor rate's last interval (2 s) at most
+        Assert.Contains(trace.VerboseLines, l => l.StartsWith("Giving up") && l.Contains("no read request has got through for 3"));
     }
 
     [Fact]

@@ -21,6 +21,9 @@ namespace EvsSnapshot.Client.Http
         public HttpResponseHeaders Headers { get; }
         public string? RequestId { get; }
 
+        /// <summary>When the request went out, on its pacer's clock.</summary>
+        public TimeSpan SentAt { get; set; }
+
         public string? Header(string name)
         {
             return Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;

@@ -6,10 +6,11 @@ using System.Threading.Tasks;
 namespace EvsSnapshot.Client.Http
 {
     /// <summary>
-    /// Bounds the requests one cmdlet invocation has in flight, and adapts like TCP congestion control:
-    /// a 429 halves the limit (at most once per cool-down, so one burst of 429s counts once), and every
-    /// limit's worth of successes raises it by one again, up to the -ThrottleLimit the user chose.
-    /// This keeps a throttled batch from turning into a retry storm.
+    /// Bounds the requests one cmdlet invocation has in flight, and adapts like TCP congestion control: an
+    /// overloaded answer (502/503/504, a timeout) halves the limit (at most once per cool-down, so one burst counts
+    /// once), and every limit's worth of successes raises it by one again, up to the -ThrottleLimit the user chose.
+    /// Throttling (429) is not its business: a rate limit is met by pacing the rate (Pacing/RatePacer), and fewer
+    /// requests in flight would only slow a batch below the allowed rate when the latency is high.
     /// </summary>
     public sealed class ConcurrencyGate
     {
@@ -50,7 +51,7 @@ namespace EvsSnapshot.Client.Http
             get { lock (_lock) return _inFlight; }
         }
 
-        /// <summary>Times the limit was lowered because of throttling.</summary>
+        /// <summary>Times the limit was lowered because the service was overloaded.</summary>
         public int Decreases { get; private set; }
 
         public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
@@ -84,8 +85,8 @@ namespace EvsSnapshot.Client.Http
             return new Slot(this);
         }
 
-        /// <summary>A 429 arrived. Returns the new limit when it was lowered, null within the cool-down.</summary>
-        public int? OnThrottled()
+        /// <summary>An overloaded answer arrived. Returns the new limit when it was lowered, null within the cool-down.</summary>
+        public int? OnOverloaded()
         {
             lock (_lock)
             {

@@ -25,11 +25,12 @@ namespace EvsSnapshot.Client.Http
     /// <summary>One attempt's verdict and why, in words for the trace and the error id of its failure.</summary>
     internal readonly struct Verdict
     {
-        public Verdict(VerdictKind kind, string reason, bool throttled = false)
+        public Verdict(VerdictKind kind, string reason, bool throttled = false, bool overloaded = false)
         {
             Kind = kind;
             Reason = reason;
             Throttled = throttled;
+            Overloaded = overloaded;
         }
 
         public VerdictKind Kind { get; }
@@ -37,8 +38,11 @@ namespace EvsSnapshot.Client.Http
         /// <summary>Short and stable, e.g. <c>timeout</c>, <c>connection-lost</c>, <c>http-503</c>.</summary>
         public string Reason { get; }
 
-        /// <summary>The gateway refused the request for its rate (429).</summary>
+        /// <summary>The gateway refused the request for its rate (429): the pacer's business, not a failed attempt.</summary>
         public bool Throttled { get; }
+
+        /// <summary>The service or a proxy is overloaded (502/503/504, no answer in time): fewer requests in flight help.</summary>
+        public bool Overloaded { get; }
 
         public override string ToString() => Kind + " (" + Reason + ")";
     }
@@ -59,7 +63,7 @@ namespace EvsSnapshot.Client.Http
                 case 502:
                 case 503:
                 case 504:
-                    return new Verdict(VerdictKind.Ambiguous, "http-" + status); // a proxy or the service may have acted first
+                    return new Verdict(VerdictKind.Ambiguous, "http-" + status, overloaded: true); // a proxy or the service may have acted first
                 default:
                     return new Verdict(VerdictKind.Fail, "http-" + status); // validation, auth, state and not-found errors are final
             }
@@ -74,7 +78,7 @@ namespace EvsSnapshot.Client.Http
             switch (exception)
             {
                 case RequestTimeoutException _:
-                    return new Verdict(VerdictKind.Ambiguous, "timeout");
+                    return new Verdict(VerdictKind.Ambiguous, "timeout", overloaded: true);
                 case ResponseTooLargeException _:
                     return new Verdict(VerdictKind.Ambiguous, "answer-too-large");
                 case HttpRequestException http when IsCertificateFailure(http):

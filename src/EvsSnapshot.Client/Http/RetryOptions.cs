@@ -8,14 +8,14 @@ namespace EvsSnapshot.Client.Http
         /// <summary>Retries after the first attempt (so at most MaxRetryCount + 1 attempts).</summary>
         public int MaxRetryCount { get; set; } = 5;
 
-        /// <summary>Upper bound on the total time spent waiting between attempts of one call.</summary>
+        /// <summary>
+        /// Upper bound on the total time spent waiting between failed attempts of one call; for throttled requests, how
+        /// long none of their budget may get through before they fail.
+        /// </summary>
         public TimeSpan MaxTotalDelay { get; set; } = TimeSpan.FromSeconds(60);
 
         /// <summary>First backoff step for 5xx and network failures; doubles each retry, with jitter.</summary>
         public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-
-        /// <summary>First backoff step after a 429 without Retry-After (Huawei advises waiting seconds, not milliseconds).</summary>
-        public TimeSpan ThrottleBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
         /// <summary>No single wait is longer than this.</summary>
         public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(20);

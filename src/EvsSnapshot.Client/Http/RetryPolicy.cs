@@ -30,9 +30,9 @@ namespace EvsSnapshot.Client.Http
     }
 
     /// <summary>
-    /// How long to wait before the next attempt: exponential backoff with "equal jitter" (half fixed, half random),
-    /// a longer base after throttling, the server's Retry-After when it sends one, and two budgets per call
-    /// (attempts, total waiting time). Time comes from a <see cref="TimeProvider"/>, so tests never sleep.
+    /// How long to wait before the next attempt after a failure (5xx, network, timeout): exponential backoff with
+    /// "equal jitter" (half fixed, half random), the server's Retry-After when it sends one, and two budgets per call
+    /// (attempts, total waiting time). Throttling (429) is not a failure: the pacer handles it. Time comes from a <see cref="TimeProvider"/>, so tests never sleep.
     /// </summary>
     internal sealed class RetryPolicy
     {
@@ -50,13 +50,13 @@ namespace EvsSnapshot.Client.Http
 
         public int MaxAttempts => Options.MaxRetryCount + 1;
 
-        public RetryDecision Decide(RetryState state, bool throttled, TimeSpan? serverDelay)
+        public RetryDecision Decide(RetryState state, TimeSpan? serverDelay)
         {
             if (state.Attempts >= MaxAttempts)
             {
                 return RetryDecision.GiveUp(string.Format(CultureInfo.InvariantCulture, "failed {0} times", state.Attempts));
             }
-            var delay = serverDelay ?? Backoff(state.Attempts, throttled ? Options.ThrottleBaseDelay : Options.BaseDelay);
+            var delay = serverDelay ?? Backoff(state.Attempts, Options.BaseDelay);
             if (state.Waited + delay > Options.MaxTotalDelay)
             {
                 return RetryDecision.GiveUp(string.Format(CultureInfo.InvariantCulture,

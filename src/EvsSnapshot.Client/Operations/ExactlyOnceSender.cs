@@ -36,7 +36,7 @@ namespace EvsSnapshot.Client.Operations
                 {
                     call.Trace.Verbose($"{request.OperationSentence} may or may not have happened ({ambiguous.Failure.Message}). Checking before sending it again.");
                     // Wait first: a server that is slow to commit gets the backoff's time before we look.
-                    var delay = await _transport.WaitBeforeRetryAsync(request, ambiguous.Failure, false, null, state, call).ConfigureAwait(false);
+                    var delay = await _transport.WaitBeforeRetryAsync(request, ambiguous.Failure, null, state, call).ConfigureAwait(false);
                     (bool done, T result) outcome;
                     try
                     {

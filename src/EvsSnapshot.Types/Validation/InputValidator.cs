@@ -352,6 +352,19 @@ namespace EvsSnapshot.Validation
             }
         }
 
+        public const double MinRequestRate = 0.01;
+        public const double MaxRequestRate = 10000;
+
+        /// <summary>A rate cap in requests per second: 0.01 (one per 100 s) to 10,000.</summary>
+        public static void RequestRate(double perSecond, string parameterName = "MaxRequestRate")
+        {
+            if (double.IsNaN(perSecond) || perSecond < MinRequestRate || perSecond > MaxRequestRate)
+            {
+                throw new EvsValidationException("InvalidRequestRate", parameterName,
+                    $"-{parameterName} must be between 0.01 and 10000 requests per second; got {perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)}.", perSecond);
+            }
+        }
+
         /// <summary>How long a wait may take, and the longest pause between its polls.</summary>
         public static void WaitLimits(TimeSpan timeout, TimeSpan maxPollInterval, string timeoutParameter = "Timeout", string pollParameter = "MaxPollInterval")
         {

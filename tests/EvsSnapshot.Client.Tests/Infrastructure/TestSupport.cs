@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using EvsSnapshot.Diagnostics;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Http.Pacing;
 
 namespace EvsSnapshot.Client.Tests.Infrastructure;
 
@@ -45,7 +46,6 @@ public static class Contexts
     {
         MaxRetryCount = maxRetries,
         BaseDelay = TimeSpan.FromMilliseconds(1),
-        ThrottleBaseDelay = TimeSpan.FromMilliseconds(2),
         MaxDelay = TimeSpan.FromMilliseconds(20),
         MaxTotalDelay = TimeSpan.FromSeconds(10),
         RequestTimeout = TimeSpan.FromSeconds(10),
@@ -63,6 +63,7 @@ public static class Contexts
         Retry = retry ?? FastRetry(),
         Handler = handler,
         Environment = _ => null, // never the machine's HUAWEICLOUD_SDK_* variables
+        Pacers = new PacerRegistry(), // what one test's throttling teaches must not pace the next test
     };
 
     public static Task<EvsClient> ConnectAsync(EvsClientSettings options, IEvsTrace? trace = null, CancellationToken ct = default) =>
