@@ -5,6 +5,7 @@ using System.Security;
 using EvsSnapshot.Client;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Commands
 {
@@ -150,6 +151,14 @@ namespace EvsSnapshot.Commands
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; } = 120;
 
+        /// <summary>
+        /// Requests per second this context never exceeds, all calls together, from the first request on (for users who
+        /// know their quota). Without it, the module starts unpaced and paces itself when the gateway throttles.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(InputValidator.MinRequestRate, InputValidator.MaxRequestRate)]
+        public double MaxRequestRate { get; set; }
+
         /// <summary>Return the context as well as making it current.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -171,6 +180,7 @@ namespace EvsSnapshot.Commands
                     MaxTotalDelay = TimeSpan.FromSeconds(MaximumRetryWaitSec),
                     RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
                 },
+                MaxRequestRate = MyInvocation.BoundParameters.ContainsKey(nameof(MaxRequestRate)) ? MaxRequestRate : (double?)null,
             };
             FillCredentials(settings);
             FillAgency(settings);

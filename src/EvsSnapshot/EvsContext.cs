@@ -63,6 +63,15 @@ namespace EvsSnapshot
         public TimeSpan MaximumRetryWait => Client.MaximumRetryWait;
         public TimeSpan RequestTimeout => Client.RequestTimeout;
 
+        /// <summary>Requests per second this context never exceeds (Connect-EvsProject -MaxRequestRate), or null.</summary>
+        public double? MaxRequestRate => Client.MaxRequestRate;
+
+        /// <summary>
+        /// The rates the pacer sends this credential's write and read calls at, learned from the gateway's throttling
+        /// (unpaced until then). Shared by every context on the same credential and endpoint in this process.
+        /// </summary>
+        public RequestRate[] RequestRates => Client.RequestRates;
+
         /// <summary>Correction applied to the signing time after the gateway reported clock skew (zero normally).</summary>
         public TimeSpan ClockOffset => Client.ClockOffset;
 

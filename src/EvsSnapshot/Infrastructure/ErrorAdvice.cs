@@ -25,7 +25,7 @@ namespace EvsSnapshot.Commands
                 case EvsAdvice.RequestPermission:
                     return "Ask the account administrator for the EVS permissions this action needs (evs:snapshots:*).";
                 case EvsAdvice.SlowDown:
-                    return "Lower -ThrottleLimit or raise -MaximumRetryCount on Connect-EvsProject.";
+                    return "The gateway let no request through for the retry time budget: raise -MaximumRetryWaitSec on Connect-EvsProject, or run fewer jobs on this credential at once.";
                 case EvsAdvice.RetryLater:
                     return "The service is temporarily unavailable; run the command again later.";
                 case EvsAdvice.FreeQuota:

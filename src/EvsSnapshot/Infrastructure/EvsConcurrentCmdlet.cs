@@ -6,6 +6,8 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Http.Pacing;
+using EvsSnapshot.Validation;
 using EvsSnapshot.Client.Waiting;
 
 namespace EvsSnapshot.Commands
@@ -13,7 +15,8 @@ namespace EvsSnapshot.Commands
     /// <summary>
     /// Base of the cmdlets that change things: each pipeline item is validated and confirmed on the pipeline
     /// thread (so -WhatIf and -Confirm work item by item), then sent concurrently, with at most -ThrottleLimit
-    /// requests in flight (lowered automatically while the gateway throttles). Results and per-item errors are
+    /// requests in flight (lowered automatically while the service is overloaded) and at the pace the gateway's
+    /// throttling allows (or -MaxRequestRate). Results and per-item errors are
     /// written on the pipeline thread in completion order. Waiting (-Wait) uses one poller for the whole batch.
     /// </summary>
     public abstract class EvsConcurrentCmdlet : EvsCmdlet
@@ -34,7 +37,16 @@ namespace EvsSnapshot.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
-        protected override CallScope Call => _gatedCall ??= new CallScope(Trace, StopToken, _gate ??= new ConcurrencyGate(ThrottleLimit));
+        /// <summary>
+        /// Requests per second this invocation never exceeds, all its calls together; instead of the context's
+        /// -MaxRequestRate. Throttled requests are paced either way.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(InputValidator.MinRequestRate, InputValidator.MaxRequestRate)]
+        public double MaxRequestRate { get; set; }
+
+        protected override CallScope Call => _gatedCall ??= new CallScope(Trace, StopToken, _gate ??= new ConcurrencyGate(ThrottleLimit),
+            MyInvocation.BoundParameters.ContainsKey(nameof(MaxRequestRate)) ? new RateCap(MaxRequestRate) : null);
 
         /// <summary>Keeps a bounded backlog, so a long pipeline does not turn into thousands of queued tasks.</summary>
         private int MaxBacklog => Math.Max(16, ThrottleLimit * 2);
