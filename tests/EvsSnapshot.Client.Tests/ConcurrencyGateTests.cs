@@ -41,10 +41,43 @@ public class ConcurrencyGateTests
     [Fact]
     public void ZeroLimit_IsRejected() => Assert.Throws<ArgumentOutOfRangeException>(() => new ConcurrencyGate(0));
 
+    /// <summary>A gate grown past its slow start to the maximum.</summary>
+    private static ConcurrencyGate Grown(int max, TimeProvider? time = null)
+    {
+        var gate = time == null ? new ConcurrencyGate(max) : new ConcurrencyGate(max, time);
+        for (int i = 0; i < max; i++) gate.OnSuccess();
+        Assert.Equal(max, gate.CurrentLimit);
+        return gate;
+    }
+
+    [Fact]
+    public void SlowStart_FourAtFirst_OneMorePerSuccess_UpToTheMaximum()
+    {
+        var gate = new ConcurrencyGate(32);
+        Assert.Equal(ConcurrencyGate.InitialLimit, gate.CurrentLimit);
+        for (int i = 0; i < 4; i++) gate.OnSuccess();  // one round trip of 4 successes
+        Assert.Equal(8, gate.CurrentLimit);
+        for (int i = 0; i < 8; i++) gate.OnSuccess();  // the next round trip
+        Assert.Equal(16, gate.CurrentLimit);
+        for (int i = 0; i < 100; i++) gate.OnSuccess();
+        Assert.Equal(32, gate.CurrentLimit);
+        Assert.Equal(2, new ConcurrencyGate(2).CurrentLimit);
+    }
+
+    [Fact]
+    public void AnOverload_EndsTheSlowStart()
+    {
+        var gate = new ConcurrencyGate(32);
+        for (int i = 0; i < 4; i++) gate.OnSuccess();  // 8
+        gate.OnOverloaded();                            // 4
+        for (int i = 0; i < 4; i++) gate.OnSuccess();
+        Assert.Equal(5, gate.CurrentLimit);             // a limit's worth of successes adds one now
+    }
+
     [Fact]
     public void OnOverloaded_HalvesOncePerCoolDown()
     {
-        var gate = new ConcurrencyGate(8);
+        var gate = Grown(8);
         gate.OnOverloaded();
         Assert.Equal(4, gate.CurrentLimit);
         gate.OnOverloaded();
@@ -57,7 +90,7 @@ public class ConcurrencyGateTests
     public void OnOverloaded_AfterTheCoolDown_HalvesAgain_ButNeverBelowOne()
     {
         var time = new FakeTimeProvider();
-        var gate = new ConcurrencyGate(3, time);
+        var gate = Grown(3, time);
         gate.OnOverloaded();
         Assert.Equal(1, gate.CurrentLimit);
         time.Advance(TimeSpan.FromMilliseconds(999));
@@ -72,7 +105,7 @@ public class ConcurrencyGateTests
     [Fact]
     public void OnSuccess_GrowsBackGraduallyToTheMaximum()
     {
-        var gate = new ConcurrencyGate(8);
+        var gate = Grown(8);
         gate.OnOverloaded();
         Assert.Equal(4, gate.CurrentLimit);
         gate.OnSuccess();
@@ -94,7 +127,7 @@ public class ConcurrencyGateTests
     [Fact]
     public async Task LowerLimit_HoldsBackNewEntries_UntilEnoughLeave()
     {
-        var gate = new ConcurrencyGate(4);
+        var gate = Grown(4);
         var held = new List<IDisposable>();
         for (int i = 0; i < 4; i++) held.Add(await gate.EnterAsync(CancellationToken.None));
         gate.OnOverloaded(); // limit 2, 4 in flight
@@ -111,7 +144,7 @@ public class ConcurrencyGateTests
     [Fact]
     public async Task GrowingLimit_WakesWaiters()
     {
-        var gate = new ConcurrencyGate(2);
+        var gate = Grown(2);
         gate.OnOverloaded(); // 1
         using var first = await gate.EnterAsync(CancellationToken.None);
         var second = gate.EnterAsync(CancellationToken.None);
@@ -170,7 +203,7 @@ public class ConcurrencyGateTests
             .Then(HttpStatusCode.ServiceUnavailable, Respond.Error("EVS.5503", "Service unavailable."))
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
         using var ctx = await Contexts.AkSkAsync(handler);
-        var gate = new ConcurrencyGate(8);
+        var gate = Grown(8);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(gate: gate));
 
@@ -187,7 +220,7 @@ public class ConcurrencyGateTests
             .Then(HttpStatusCode.TooManyRequests, Respond.GatewayError("APIGW.0308", "over ratelimit"))
             .Then(_ => Wire.Ok(Wire.Envelope(Wire.Snapshot(Ids.Snapshot))));
         using var ctx = await Contexts.AkSkAsync(handler);
-        var gate = new ConcurrencyGate(8);
+        var gate = Grown(8);
 
         await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call(gate: gate));
 

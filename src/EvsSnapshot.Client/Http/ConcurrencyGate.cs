@@ -6,9 +6,12 @@ using System.Threading.Tasks;
 namespace EvsSnapshot.Client.Http
 {
     /// <summary>
-    /// Bounds the requests one cmdlet invocation has in flight, and adapts like TCP congestion control: an
-    /// overloaded answer (502/503/504, a timeout) halves the limit (at most once per cool-down, so one burst counts
-    /// once), and every limit's worth of successes raises it by one again, up to the -ThrottleLimit the user chose.
+    /// Bounds the requests one cmdlet invocation has in flight, and adapts like TCP congestion control. It starts
+    /// slowly: <see cref="InitialLimit"/> in flight, one more per success (so the limit doubles every round trip) up
+    /// to the -ThrottleLimit the user chose; a batch that meets a limit it does not know yet then overshoots it by a
+    /// round trip's growth, not by -ThrottleLimit. An overloaded answer (502/503/504, a timeout) ends the slow start
+    /// and halves the limit (at most once per cool-down, so one burst counts once); after that every limit's worth
+    /// of successes raises it by one.
     /// Throttling (429) is not its business: a rate limit is met by pacing the rate (Pacing/RatePacer), and fewer
     /// requests in flight would only slow a batch below the allowed rate when the latency is high.
     /// </summary>
@@ -16,11 +19,15 @@ namespace EvsSnapshot.Client.Http
     {
         private static readonly TimeSpan DecreaseCoolDown = TimeSpan.FromSeconds(1);
 
+        /// <summary>Requests in flight at first (TCP's initial window is of the same order).</summary>
+        public const int InitialLimit = 4;
+
         private readonly object _lock = new object();
         private readonly LinkedList<TaskCompletionSource<bool>> _waiters = new LinkedList<TaskCompletionSource<bool>>();
         private readonly TimeProvider _time;
         private readonly long _start;
         private double _limit;
+        private bool _slowStart = true;
         private int _inFlight;
         private TimeSpan? _lastDecrease; // null until the first decrease (now - TimeSpan.MinValue would overflow)
 
@@ -35,7 +42,7 @@ namespace EvsSnapshot.Client.Http
             _time = time;
             _start = _time.GetTimestamp();
             MaxConcurrency = maxConcurrency;
-            _limit = maxConcurrency;
+            _limit = Math.Min(maxConcurrency, InitialLimit);
         }
 
         public int MaxConcurrency { get; }
@@ -93,6 +100,7 @@ namespace EvsSnapshot.Client.Http
                 var now = _time.GetElapsedTime(_start);
                 if (_lastDecrease.HasValue && now - _lastDecrease.Value < DecreaseCoolDown) return null;
                 _lastDecrease = now;
+                _slowStart = false;
                 _limit = Math.Max(1, Math.Floor(_limit / 2));
                 Decreases++;
                 return (int)_limit;
@@ -104,7 +112,7 @@ namespace EvsSnapshot.Client.Http
             lock (_lock)
             {
                 if (_limit >= MaxConcurrency) return;
-                _limit = Math.Min(MaxConcurrency, _limit + 1.0 / Math.Max(1, Math.Floor(_limit)));
+                _limit = Math.Min(MaxConcurrency, _limit + (_slowStart ? 1.0 : 1.0 / Math.Max(1, Math.Floor(_limit))));
                 WakeWaitersLocked();
             }
         }

@@ -125,11 +125,15 @@ namespace EvsSnapshot.Client.Http.Pacing
                 var now = Now;
                 _throttled++;
                 _lastThrottledUtc = _time.GetUtcNow().UtcDateTime;
-                if (retryAfter is TimeSpan wait && wait > TimeSpan.Zero) _queue.HoldUntil(now + wait);
                 double before = _rate.Rate;
                 if (policy != null) _rate.Learn(policy);
                 bool answered = _lastDecreaseAt.HasValue && sentAt < _lastDecreaseAt.Value;
                 double measured = _meter.Rate(now);
+                if (retryAfter is TimeSpan wait && wait > TimeSpan.Zero)
+                {
+                    _queue.HoldUntil(now + wait);
+                    _meter.RestartAt(now + wait);
+                }
                 if (!answered)
                 {
                     _rate.Decrease(now.TotalSeconds, measured);
