@@ -12,6 +12,12 @@ Measures, in one run, the five figures of the performance issue:
   4. Listing              Get-EvsSnapshot | Measure-Object over 10,000 and 50,000 snapshots: time, peak memory,
                           time to the first object.
   5. Wait                 New-EvsSnapshot -Wait on 200 snapshots that take 5 s to create: time and polling requests.
+  6. Rate limits          Get-EvsVolume | New-EvsSnapshot -ThrottleLimit 32 against the gateway's per-credential limit
+                          (10, 30, 100/s token bucket over 600 disks; 50 per 10-s window over 400), 50 ms latency:
+                          useful throughput / R, share throttled, failed items, duplicates.
+  6b. Two processes       two runbooks at once on one credential at 30/s: both complete, combined throughput.
+  7. Cold runbook         a fresh pwsh that imports, connects with a token and creates one snapshot, vs a bare start
+                          and vs the same create through Invoke-RestMethod; where its time goes.
 
 Every figure runs in child pwsh processes (`dotnet <PSHOME>/pwsh.dll -NoProfile`, as Get-PwshCommand starts them)
 against emulators started here and stopped in finally blocks. The module and the emulator are copied to a temporary
@@ -65,6 +71,18 @@ $S = [ordered]@{
     WaitSnapshots     = 200
     WaitCreateSeconds = 5
     WaitRuns          = if ($Quick) { 1 } else { 3 }
+    RateLatencyMs     = 50
+    RateThrottle      = 32
+    RateRuns          = if ($Quick) { 1 } else { 2 }       # runs per limit; every run must meet the targets
+    RateCases         = @(
+        @{ Name = '10/s'; Limit = 'write=10/1s'; R = 10; Disks = $(if ($Quick) { 100 } else { 600 }) }
+        @{ Name = '30/s'; Limit = 'write=30/1s'; R = 30; Disks = $(if ($Quick) { 200 } else { 600 }) }
+        @{ Name = '100/s'; Limit = 'write=100/1s'; R = 100; Disks = 600 }
+        @{ Name = '50 per 10-s window'; Limit = 'write=50/10s:window'; R = 5; Disks = $(if ($Quick) { 100 } else { 400 }) }
+    )
+    TwoProcessLimit   = 30
+    TwoProcessDisks   = if ($Quick) { 100 } else { 300 }   # each
+    ColdRuns          = if ($Quick) { 3 } else { 11 }      # rounds of bare / runbook / Invoke-RestMethod, order alternating
 }
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -160,7 +178,8 @@ function Get-Concurrency($Requests) {
     $max
 }
 
-Import-Module $P.ModulePath
+function Test-Param([string] $Name) { $null -ne $P.PSObject.Properties[$Name] -and $null -ne $P.$Name }
+if (-not (Test-Param 'SkipImport')) { Import-Module $P.ModulePath }
 '@
 
 $ChildScripts = @{}
@@ -352,6 +371,29 @@ $runs = foreach ($r in 1..$P.Runs) {
 Out-BenchResult @{ Runs = @($runs) }
 '@
 
+# Figure 6: one bulk pipeline at the gateway's limit; throttling, failures and duplicates from the emulator.
+$ChildScripts.RateLimit = @'
+Connect-Bench -Auth AkSk
+$vols = @(Get-EvsVolume -Name "$($P.Prefix)*")
+if ($vols.Count -ne $P.Disks) { throw "Found $($vols.Count) '$($P.Prefix)*' disks, expected $($P.Disks)." }
+if (Test-Param 'StartAtUtc') { $wait = [DateTime]::Parse($P.StartAtUtc, $null, 'RoundtripKind') - [DateTime]::UtcNow; if ($wait -gt 0) { Start-Sleep -Milliseconds $wait.TotalMilliseconds } }
+$startUtc = [DateTime]::UtcNow
+$w = [Diagnostics.Stopwatch]::StartNew()
+$made = @(Get-EvsVolume -Name "$($P.Prefix)*" | New-EvsSnapshot -Name $P.Name -ThrottleLimit $P.Throttle -Verbose -ErrorVariable failures -ErrorAction SilentlyContinue 4>&1)
+$ms = $w.Elapsed.TotalMilliseconds
+$snapshots = @($made | Where-Object { $_ -is [EvsSnapshot.SnapshotDetails] })
+$verbose = @($made | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message | Where-Object { $_ -like 'The gateway is throttling*' -or $_ -like 'Still throttled*' -or $_ -like 'No throttling lately*' })
+$write = (Get-EvsContext).RequestRates | Where-Object Calls -EQ write
+Out-BenchResult @{
+    Ms = $ms; StartUtc = $startUtc.ToString('o'); EndUtc = [DateTime]::UtcNow.ToString('o')
+    Created = $snapshots.Count; Failed = @($failures).Count
+    FailedIds = @($failures | ForEach-Object { $_.FullyQualifiedErrorId } | Select-Object -Unique)
+    PacerLines = $verbose.Count; FirstPacerLine = $(if ($verbose) { $verbose[0] } else { '' })
+    LearnedRate = $write.RatePerSecond; Ceiling = $write.CeilingPerSecond; Policy = $write.Policy
+}
+'@
+
+
 function Invoke-BenchChild {
     <# Runs one child script in a fresh pwsh; returns the object it reported. Throws with its output on any failure. #>
     param([string] $Name, [hashtable] $Parameters, [int] $TimeoutSec = 600)
@@ -465,7 +507,7 @@ function Measure-InProcessImport {
 }
 
 function Measure-ImportOverhead {
-    Write-Step "1/5 Import overhead ($($S.ImportRuns) rounds of bare start vs import, then $($S.ImportDiagRuns) rounds of in-process import times)"
+    Write-Step "1/7 Import overhead ($($S.ImportRuns) rounds of bare start vs import, then $($S.ImportDiagRuns) rounds of in-process import times)"
     # The figure: whole-process wall time, exactly the two commands of the issue, interleaved.
     $variants = [ordered]@{ bare = 'exit'; module = "Import-Module '$BenchModule'" }
     $times = @{}
@@ -509,7 +551,7 @@ function Measure-ImportOverhead {
 }
 
 function Measure-PerCall {
-    Write-Step "2/5 Per-call overhead ($($S.PerCallCount) New-EvsSnapshot vs $($S.PerCallCount) Invoke-RestMethod, blocks of $($S.PerCallBlock))"
+    Write-Step "2/7 Per-call overhead ($($S.PerCallCount) New-EvsSnapshot vs $($S.PerCallCount) Invoke-RestMethod, blocks of $($S.PerCallBlock))"
     Use-Emulator @() {
         param($emulator)
         $r = Invoke-BenchChild PerCall (New-ChildParameters $emulator @{ Token = (Get-EvsIamToken $emulator); VolumeId = $emulator.Info.volumeIds.app01; Count = $S.PerCallCount; Block = $S.PerCallBlock })
@@ -519,7 +561,7 @@ function Measure-PerCall {
 }
 
 function Measure-Bulk {
-    Write-Step "3/5 Bulk: Get-EvsVolume | New-EvsSnapshot over $($S.BulkVolumes) disks, $($S.BulkLatencyMs) ms latency (-ThrottleLimit $($S.BulkThrottle) x$($S.BulkRuns), then 1)"
+    Write-Step "3/7 Bulk: Get-EvsVolume | New-EvsSnapshot over $($S.BulkVolumes) disks, $($S.BulkLatencyMs) ms latency (-ThrottleLimit $($S.BulkThrottle) x$($S.BulkRuns), then 1)"
     Use-Emulator @('--volumes', "$($S.BulkVolumes)", '--latency-ms', "$($S.BulkLatencyMs)") {
         param($emulator)
         Invoke-BenchChild Bulk (New-ChildParameters $emulator @{ Volumes = $S.BulkVolumes; Throttle = $S.BulkThrottle; Runs = $S.BulkRuns }) -TimeoutSec 900
@@ -527,7 +569,7 @@ function Measure-Bulk {
 }
 
 function Measure-Listing {
-    Write-Step "4/5 Listing: $($S.ListSizes -join ' and ') snapshots (time, peak working set, first object)"
+    Write-Step "4/7 Listing: $($S.ListSizes -join ' and ') snapshots (time, peak working set, first object)"
     Use-Emulator @() {
         param($emulator)
         $seeded = @($emulator.Info.snapshots).Count
@@ -573,11 +615,114 @@ function Measure-Listing {
 }
 
 function Measure-Wait {
-    Write-Step "5/5 Wait: New-EvsSnapshot -Wait on $($S.WaitSnapshots) snapshots taking $($S.WaitCreateSeconds) s ($($S.WaitRuns) runs)"
+    Write-Step "5/7 Wait: New-EvsSnapshot -Wait on $($S.WaitSnapshots) snapshots taking $($S.WaitCreateSeconds) s ($($S.WaitRuns) runs)"
     Use-Emulator @('--create-seconds', "$($S.WaitCreateSeconds)") {
         param($emulator)
         $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'volumes' -Method POST -Body @{ count = $S.WaitSnapshots; status = 'in-use'; namePrefix = 'wait-' }
         Invoke-BenchChild Wait (New-ChildParameters $emulator @{ Snapshots = $S.WaitSnapshots; CreateSeconds = $S.WaitCreateSeconds; Runs = $S.WaitRuns }) -TimeoutSec 600
+    }
+}
+
+function Measure-RateLimits {
+    Write-Step "6/7 Rate limits: $(($S.RateCases | ForEach-Object { "$($_.Name) ($($_.Disks) disks)" }) -join ', '); $($S.RateLatencyMs) ms latency, -ThrottleLimit $($S.RateThrottle), $($S.RateRuns) run(s) each"
+    foreach ($case in $S.RateCases) {
+        $runs = foreach ($run in 1..$S.RateRuns) {
+            # A fresh emulator and a fresh process each run: the pacer starts unpaced, as a new runbook would.
+            Use-Emulator @('--volumes', "$($case.Disks)", '--latency-ms', "$($S.RateLatencyMs)", '--rate-limit', $case.Limit) {
+                param($emulator)
+                $r = Invoke-BenchChild RateLimit (New-ChildParameters $emulator @{ Prefix = 'vol-'; Disks = $case.Disks; Name = 'rate'; Throttle = $S.RateThrottle }) -TimeoutSec 900
+                Add-EmulatorCounts $r $emulator 'rate' $case.Disks
+            }
+        }
+        [pscustomobject]@{ Case = $case; Runs = @($runs) }
+    }
+}
+
+function Add-EmulatorCounts($Result, $Emulator, [string] $Name, [int] $Disks) {
+    <# Throttled requests, duplicates and the created count, from the emulator's log and state. #>
+    $log = @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'requests').requests | Where-Object { $_.method -eq 'POST' -and $_.path -like '*/cloudsnapshots' })
+    $snaps = @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path 'snapshots').snapshots | Where-Object { $_.name -like "$Name*" })
+    $Result | Add-Member -NotePropertyName Posts -NotePropertyValue $log.Count
+    $Result | Add-Member -NotePropertyName Throttled -NotePropertyValue @($log | Where-Object status -EQ 429).Count
+    $Result | Add-Member -NotePropertyName Stored -NotePropertyValue $snaps.Count
+    $Result | Add-Member -NotePropertyName Duplicates -NotePropertyValue ($snaps.Count - @($snaps.volumeId | Sort-Object -Unique).Count)
+    $Result
+}
+
+function Measure-TwoProcesses {
+    Write-Step "6b/7 Two processes on one credential at $($S.TwoProcessLimit)/s, $($S.TwoProcessDisks) disks each"
+    Use-Emulator @('--latency-ms', "$($S.RateLatencyMs)", '--rate-limit', "write=$($S.TwoProcessLimit)/1s") {
+        param($emulator)
+        foreach ($prefix in 'a-', 'b-') { $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'volumes' -Method POST -Body @{ count = $S.TwoProcessDisks; namePrefix = $prefix } }
+        $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'requests' -Method DELETE
+        # Both start at the same moment, after their imports and connects (a few seconds from now).
+        $startAt = [DateTime]::UtcNow.AddSeconds(8).ToString('o')
+        $script = Join-Path $Work 'child-RateLimit.ps1'
+        if (-not (Test-Path $script)) { Set-Content -Path $script -Value ($ChildPrelude + "`n" + $ChildScripts.RateLimit) -Encoding utf8 }
+        $children = foreach ($prefix in 'a-', 'b-') {
+            $paramsFile = Join-Path $Work "params-two-$prefix.json"
+            New-ChildParameters $emulator @{ Prefix = $prefix; Disks = $S.TwoProcessDisks; Name = "two-$prefix"; Throttle = $S.RateThrottle; StartAtUtc = $startAt } |
+                ConvertTo-Json -Depth 10 | Set-Content -Path $paramsFile -Encoding utf8
+            Start-EvsPwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script, '-ParamsFile', $paramsFile
+        }
+        $results = foreach ($c in $children) {
+            if (-not $c.Process.WaitForExit(900000)) { $c.Process.Kill($true); throw 'A two-process child did not finish within 900 s.' }
+            $out = $c.Stdout.GetAwaiter().GetResult(); $err = $c.Stderr.GetAwaiter().GetResult()
+            $line = @($out -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
+            if ($c.Process.ExitCode -ne 0 -or $line.Count -ne 1 -or $err.Trim()) { throw "A two-process child failed (exit code $($c.Process.ExitCode)).`n$out`n$err" }
+            $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
+        }
+        $i = 0
+        foreach ($r in $results) { $null = Add-EmulatorCounts $r $emulator "two-$(@('a-', 'b-')[$i])" $S.TwoProcessDisks; $i++ }
+        $log = @((Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'requests').requests | Where-Object { $_.method -eq 'POST' })
+        $start = ($results | ForEach-Object { [DateTime]::Parse($_.StartUtc, $null, 'RoundtripKind') } | Sort-Object)[0]
+        $end = ($results | ForEach-Object { [DateTime]::Parse($_.EndUtc, $null, 'RoundtripKind') } | Sort-Object)[-1]
+        [pscustomobject]@{ Results = @($results); Seconds = ($end - $start).TotalSeconds; AllPosts = $log.Count; AllThrottled = @($log | Where-Object status -EQ 429).Count }
+    }
+}
+
+function Measure-ColdRunbook {
+    Write-Step "7/7 Cold runbook: bare start vs import + connect -Token + one create vs Invoke-RestMethod ($($S.ColdRuns) rounds)"
+    Use-Emulator @() {
+        param($emulator)
+        $token = Get-EvsIamToken $emulator
+        $i = $emulator.Info
+        $vol = $i.volumeIds.app01
+        $uri = "$($emulator.Url)/v2/$($i.projectId)/cloudsnapshots"
+        # The token comes from the scheduler's environment, as a runbook would get it.
+        $variants = [ordered]@{
+            bare       = 'exit'
+            runbook    = "Import-Module '$BenchModule'; Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token (ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force); `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
+            restmethod = "`$null = Invoke-RestMethod -Method Post -Uri '$uri' -Headers @{ 'X-Auth-Token' = `$env:EVS_BENCH_TOKEN } -ContentType application/json -Body ('{""snapshot"":{""volume_id"":""$vol"",""metadata"":{""evssnapshot_client_token"":""' + [guid]::NewGuid().ToString('N') + '""},""name"":""cold""}}')"
+        }
+        $env:EVS_BENCH_TOKEN = $token
+        try {
+            $times = @{}
+            foreach ($k in $variants.Keys) { $times[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] }  # warm-up
+            $names = @($variants.Keys)
+            for ($r = 0; $r -lt $S.ColdRuns; $r++) {
+                $order = for ($j = 0; $j -lt $names.Count; $j++) { $names[($j + $r) % $names.Count] }
+                foreach ($k in $order) { $times[$k].Add((Measure-PwshStart $variants[$k])) }
+            }
+        }
+        finally { Remove-Item Env:EVS_BENCH_TOKEN -ErrorAction SilentlyContinue }
+        $created = (Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats').snapshotsCreated
+        $expected = 2 * ($S.ColdRuns + 1)   # the runbook and Invoke-RestMethod, warm-ups included (the step runs come after)
+        if ($created -ne $expected) { throw "The cold runs created $created snapshots, expected $expected." }
+        # Where the time goes: the same runbook step by step in a few more fresh processes.
+        # Nothing else runs in these processes first, so the JIT counts are the runbook's own.
+        $stepScript = "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) } }; Note start; " +
+            "Import-Module '$BenchModule'; Note import; `$t = ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force; Note securestring; " +
+            "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$t; Note connect; " +
+            "`$null = New-EvsSnapshot -VolumeId $vol -Name cold-steps; Note create; 'BENCH-RESULT ' + (@{ Steps = `$s } | ConvertTo-Json -Depth 5 -Compress)"
+        $steps = foreach ($n in 1..3) {
+            $run = Invoke-EvsPwsh -ArgumentList '-Command', $stepScript -Environment @{ EVS_BENCH_TOKEN = $token } -TimeoutSec 120
+            $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
+            if ($run.ExitCode -ne 0 -or $line.Count -ne 1) { throw "The cold step run failed: $($run.Output)" }
+            $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
+        }
+        $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
+        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps); Variants = $variants }
     }
 }
 
@@ -608,6 +753,9 @@ try {
     $bulk = Measure-Bulk
     $listing = Measure-Listing
     $wait = Measure-Wait
+    $rates = @(Measure-RateLimits)
+    $two = Measure-TwoProcesses
+    $cold = Measure-ColdRunbook
 }
 finally {
     $env:EVS_EMULATOR_DLL = $savedEmulatorDll
@@ -668,6 +816,44 @@ $pollReq = Get-Median @($w.PollRequests)
 $budget = $S.WaitSnapshots * ($waitMs / 1000)
 Add-Row "5a. -Wait on $($S.WaitSnapshots) snapshots ($($S.WaitCreateSeconds) s each): done after last became available (total $(Format-Ms $waitMs))" ('{0:n2} s' -f $lag) ('poll interval then: {0:n2} s' -f $interval) ($lag / $interval) '<= 1 poll interval' ($lag -le $interval)
 Add-Row "5b. -Wait polling requests (list + GET)" ('{0:n0}' -f $pollReq) ('{0} x {1:n1} s = {2:n0}' -f $S.WaitSnapshots, ($waitMs / 1000), $budget) ($pollReq / $budget) '< 1' (($pollReq / $budget) -lt 1)
+
+# 6
+$rateRows = foreach ($r in $rates) {
+    $c = $r.Case
+    foreach ($run in $r.Runs) {
+        [pscustomobject]@{
+            Case = $c.Name; R = $c.R; Disks = $c.Disks; Ms = $run.Ms; Created = $run.Created; Failed = $run.Failed; Duplicates = $run.Duplicates
+            Stored = $run.Stored; Posts = $run.Posts; Throttled = $run.Throttled
+            Useful = $run.Created / ($run.Ms / 1000) / $c.R; Share = $(if ($run.Posts) { $run.Throttled / $run.Posts } else { 0 })
+            Learned = $run.LearnedRate; Policy = $run.Policy; PacerLines = $run.PacerLines; FirstPacerLine = $run.FirstPacerLine
+        }
+    }
+}
+foreach ($r in $rates) {
+    $c = $r.Case
+    $mine = @($rateRows | Where-Object Case -EQ $c.Name)
+    $worstUseful = ($mine | Measure-Object Useful -Minimum).Minimum
+    $worstShare = ($mine | Measure-Object Share -Maximum).Maximum
+    $failedItems = ($mine | Measure-Object Failed -Sum).Sum
+    $dups = ($mine | Measure-Object Duplicates -Sum).Sum
+    $allCreated = -not @($mine | Where-Object { $_.Created -ne $c.Disks -or $_.Stored -ne $c.Disks })
+    Add-Row "6. Rate limit $($c.Name), $($c.Disks) disks: useful throughput / R, worst of $($mine.Count) run(s)" ("{0:n2} R ({1}); throttled {2}; failed {3}; duplicates {4}" -f $worstUseful, (($mine | ForEach-Object { '{0:n1}/s' -f ($_.Created / ($_.Ms / 1000)) }) -join ', '), (($mine | ForEach-Object { '{0:p1}' -f $_.Share }) -join ', '), $failedItems, $dups) "R = $($c.R)/s" $worstUseful '>= 0.9 R, <= 10% throttled, 0 failed, 0 duplicates' (($worstUseful -ge 0.9) -and ($worstShare -le 0.10) -and $failedItems -eq 0 -and $dups -eq 0 -and $allCreated)
+}
+
+# 6b
+$twoCreated = ($two.Results | Measure-Object Created -Sum).Sum
+$twoFailed = ($two.Results | Measure-Object Failed -Sum).Sum
+$twoDup = ($two.Results | Measure-Object Duplicates -Sum).Sum
+$twoUseful = $twoCreated / $two.Seconds / $S.TwoProcessLimit
+$twoComplete = -not @($two.Results | Where-Object { $_.Created -ne $S.TwoProcessDisks })
+Add-Row "6b. Two processes on one credential at $($S.TwoProcessLimit)/s, $($S.TwoProcessDisks) disks each: combined useful throughput / R" ("{0:n2} R ({1} created in {2:n1} s); failed {3}; duplicates {4}; throttled {5:p1}" -f $twoUseful, $twoCreated, $two.Seconds, $twoFailed, $twoDup, ($two.AllThrottled / [Math]::Max(1, $two.AllPosts))) "R = $($S.TwoProcessLimit)/s" $twoUseful '>= 0.8 R, both complete, 0 failed' (($twoUseful -ge 0.8) -and $twoComplete -and $twoFailed -eq 0 -and $twoDup -eq 0)
+
+# 7
+$coldVsBare = $cold.Median.runbook / $cold.Median.bare
+$coldVsIrm = $cold.Median.runbook / $cold.Median.restmethod
+Add-Row "7. Cold runbook (fresh pwsh: import, Connect-EvsProject -Token, one New-EvsSnapshot), median of $($S.ColdRuns)" (Format-Ms $cold.Median.runbook) "bare start: $(Format-Ms $cold.Median.bare)" $coldVsBare '<= 1.25' ($coldVsBare -le 1.25)
+Add-Row "7b. Same runbook vs the same create through Invoke-RestMethod (cold)" (Format-Ms $cold.Median.runbook) "Invoke-RestMethod: $(Format-Ms $cold.Median.restmethod)" $coldVsIrm '<= 1.0' ($coldVsIrm -le 1.0)
+Add-Row "7c. Cold Invoke-RestMethod vs bare start (info: PowerShell's own cost of one web call)" (Format-Ms $cold.Median.restmethod) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.restmethod / $cold.Median.bare) '-' $null
 
 $table = [System.Text.StringBuilder]::new()
 $null = $table.AppendLine('| Figure | Measured | Baseline / ideal | Ratio | Target | Result |')
@@ -812,6 +998,76 @@ foreach ($r in $w) {
     $i++
     $null = $md.AppendLine("| $i | $(Format-Ms $r.Ms) | $('{0:n2} s' -f $r.CreatesSpanS) | $('{0:n2} s' -f $r.LastAvailableS) | $('{0:n2} s' -f $r.DoneS) | $('{0:n2} s' -f $r.LagS) | $('{0:n2} s' -f $r.LastInterval) | $(($r.Rounds | ForEach-Object { '{0:n2}' -f $_ }) -join ', ') | $($r.ListPolls) | $($r.GetPolls) |")
 }
+$null = $md.AppendLine()
+
+# 6
+$null = $md.AppendLine('### 6. Rate limits')
+$null = $md.AppendLine()
+$null = $md.AppendLine("For each limit, $($S.RateRuns) run(s), each with a fresh emulator (``--volumes N --latency-ms $($S.RateLatencyMs) --rate-limit <limit>``: the gateway's per-credential")
+$null = $md.AppendLine('limit on write calls, 429 APIGW.0308 naming the policy, no Retry-After) and a fresh child pwsh connected with AK/SK, so the pacer starts unpaced as in a new runbook.')
+$null = $md.AppendLine("Timed: ``Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot -ThrottleLimit $($S.RateThrottle)`` (listing included). Useful throughput = snapshots created / time; R = the")
+$null = $md.AppendLine('sustained rate (limit / window). Throttled = share of the create requests the emulator answered 429. Failed = error records; duplicates = snapshots')
+$null = $md.AppendLine('the emulator holds beyond one per disk. Targets (every run): >= 0.9 R, <= 10% throttled, 0 failed, 0 duplicates.')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Limit | Disks | Time | Created | Useful / R | Create requests | Throttled | Failed | Duplicates | Learned write rate | Pacer lines in -Verbose |')
+$null = $md.AppendLine('|---|---|---|---|---|---|---|---|---|---|---|')
+foreach ($r in $rateRows) {
+    $null = $md.AppendLine("| $($r.Case) | $($r.Disks) | $(Format-Ms $r.Ms) | $($r.Created) | $('{0:n2}' -f $r.Useful) | $($r.Posts) | $($r.Throttled) ($('{0:p1}' -f $r.Share)) | $($r.Failed) | $($r.Duplicates) | $(if ($null -ne $r.Learned) { '{0:n2}/s' -f $r.Learned } else { 'unpaced' }) | $($r.PacerLines) |")
+}
+$null = $md.AppendLine()
+$firstLine = @($rateRows | Where-Object FirstPacerLine | Select-Object -First 1)
+if ($firstLine) { $null = $md.AppendLine("The first pacer line of the $($firstLine[0].Case) run, as -Verbose shows it: ``$($firstLine[0].FirstPacerLine)``"); $null = $md.AppendLine() }
+
+# 6b
+$null = $md.AppendLine('### 6b. Two processes, one limit')
+$null = $md.AppendLine()
+$null = $md.AppendLine("One emulator (``--rate-limit write=$($S.TwoProcessLimit)/1s --latency-ms $($S.RateLatencyMs)``), two child pwsh processes with the same AK/SK, $($S.TwoProcessDisks) disks each (``a-*``, ``b-*``),")
+$null = $md.AppendLine("started together and released at the same moment after their imports and connects; each runs the figure-6 pipeline on its disks. Each process learns the")
+$null = $md.AppendLine('limit on its own (the pacer is per process). Combined useful throughput = all snapshots / (last end - first start). Target: both complete, 0 failed, >= 0.8 R.')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Process | Time | Created | Failed | Duplicates | Learned write rate at the end |')
+$null = $md.AppendLine('|---|---|---|---|---|---|')
+$i = 0
+foreach ($r in $two.Results) {
+    $null = $md.AppendLine("| $(@('a', 'b')[$i]) | $(Format-Ms $r.Ms) | $($r.Created) | $($r.Failed) | $($r.Duplicates) | $(if ($null -ne $r.LearnedRate) { '{0:n2}/s' -f $r.LearnedRate } else { 'unpaced' }) |")
+    $i++
+}
+$null = $md.AppendLine()
+$null = $md.AppendLine("Combined: $twoCreated snapshots in $('{0:n1}' -f $two.Seconds) s = $('{0:n1}' -f ($twoCreated / $two.Seconds))/s ($('{0:n2}' -f $twoUseful) R); $($two.AllThrottled) of $($two.AllPosts) create requests throttled.")
+$null = $md.AppendLine()
+
+# 7
+$null = $md.AppendLine('### 7. Cold runbook')
+$null = $md.AppendLine()
+$null = $md.AppendLine("Three fresh ``$($Pwsh -join ' ') -NoProfile -Command`` processes per round, from start to exit, the order rotating every round, $($S.ColdRuns) rounds after one warm-up each:")
+$null = $md.AppendLine()
+foreach ($k in $cold.Variants.Keys) { $null = $md.AppendLine("- ``$k``: ``$($cold.Variants[$k] -replace [regex]::Escape($BenchModule), '<module>.psd1')``") }
+$null = $md.AppendLine()
+$null = $md.AppendLine('The token is an IAM token from the emulator, handed over in an environment variable (EVS_BENCH_TOKEN), as a scheduler would.')
+$null = $md.AppendLine("Medians: bare $(Format-Ms $cold.Median.bare), runbook $(Format-Ms $cold.Median.runbook), Invoke-RestMethod $(Format-Ms $cold.Median.restmethod).")
+$null = $md.AppendLine("All runs (ms): bare $(Join-Values $cold.Runs.bare { '{0:n0}' -f $args[0] }); runbook $(Join-Values $cold.Runs.runbook { '{0:n0}' -f $args[0] }); Invoke-RestMethod $(Join-Values $cold.Runs.restmethod { '{0:n0}' -f $args[0] }).")
+$null = $md.AppendLine()
+$null = $md.AppendLine('Where the runbook''s time goes: the same steps in 3 more fresh processes, each step timed (Stopwatch) and the methods the JIT compiled counted')
+$null = $md.AppendLine('(`[System.Runtime.JitInfo]::GetCompiledMethodCount()`; the count at the start is what pwsh itself compiled to get there). Medians:')
+$null = $md.AppendLine()
+$null = $md.AppendLine('| Step | Time | Methods JIT-compiled in the step |')
+$null = $md.AppendLine('|---|---|---|')
+$stepNames = @('import', 'securestring', 'connect', 'create')
+$labels = @{ import = 'Import-Module'; securestring = 'ConvertTo-SecureString (loads Microsoft.PowerShell.Security)'; connect = 'Connect-EvsProject -Token'; create = 'New-EvsSnapshot (first call)' }
+$prev = 'start'
+foreach ($step in $stepNames) {
+    $ms = Get-Median @($cold.Steps | ForEach-Object { $_.Steps.$step.Ms - $_.Steps.$prev.Ms })
+    $jit = Get-Median @($cold.Steps | ForEach-Object { $_.Steps.$step.Jit - $_.Steps.$prev.Jit })
+    $null = $md.AppendLine("| $($labels[$step]) | $(Format-Ms $ms) | $('{0:n0}' -f $jit) |")
+    $prev = $step
+}
+$null = $md.AppendLine("| (pwsh before the first step) | - | $('{0:n0}' -f (Get-Median @($cold.Steps | ForEach-Object { $_.Steps.start.Jit }))) |")
+$null = $md.AppendLine()
+$null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
+$null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
+$null = $md.AppendLine('loading, parameter binding, formatting, the web cmdlets) is JIT-compiled in every new process, and that is most of what both runbooks pay: the')
+$null = $md.AppendLine('Invoke-RestMethod row shows PowerShell''s own floor for "one cold web call" against which the 1.25x target is to be read. The module''s own')
+$null = $md.AppendLine('assemblies are IL too (netstandard2.0, no ReadyToRun images yet); the JIT counts above include their methods.')
 $null = $md.AppendLine()
 
 $reportText = $md.ToString()
