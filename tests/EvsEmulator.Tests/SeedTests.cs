@@ -127,7 +127,7 @@ public class SeedTests
         await using var emu = await Emu.FastAsync();
         var defaultSeed = (await emu.AdminAsync(HttpMethod.Get, "seed")).Json;
         Assert.Equal(1, defaultSeed["seedFormatVersion"]!.GetValue<int>());
-        Assert.Equal(2, defaultSeed["projects"]!.AsArray().Count);
+        Assert.Equal(3, defaultSeed["projects"]!.AsArray().Count);
 
         await emu.PatchConfigAsync("{\"pageCap\":5}");
         var posted = await emu.AdminAsync(HttpMethod.Post, "seed", Small);

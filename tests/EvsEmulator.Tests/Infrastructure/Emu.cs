@@ -98,6 +98,14 @@ public sealed class Emu : IAsyncDisposable
         return (pid, Signed(key["access"]!.GetValue<string>(), key["secret"]!.GetValue<string>(), pid));
     }
 
+    /// <summary>The default account's features project (1.2): its id, the default AK/SK aimed at it, and its info entry.</summary>
+    public (string ProjectId, Cred Cred, JsonNode Info) Features()
+    {
+        var p = Info["projects"]!.AsArray().First(x => x!["name"]!.GetValue<string>() == "cn-north-4_features")!;
+        var pid = p["id"]!.GetValue<string>();
+        return (pid, Signed(Ak, Sk, pid), p);
+    }
+
     public string SeedSnapshotId(string name) =>
         Info["snapshots"]!.AsArray().First(s => s!["name"]!.GetValue<string>() == name)!["id"]!.GetValue<string>();
 

@@ -96,7 +96,7 @@ public static class AdminRoutes
         : throw new AdminException(400, $"{name} must be a non-negative integer");
 
     /// <summary>The version of the control plane (info, config, seed and admin calls); README "Changes".</summary>
-    public const string ControlPlaneVersion = "1.1";
+    public const string ControlPlaneVersion = "1.2";
 
     private static ApiResult Info(EmulatorServer server)
     {
@@ -178,6 +178,8 @@ public static class AdminRoutes
             // 1.1
             w.WriteString("controlPlaneVersion", ControlPlaneVersion);
             w.WriteNumber("seedFormatVersion", SeedDocument.FormatVersion);
+            // 1.2: the full version of the seed format this emulator reads (1.1 added the disk fields of §12.2).
+            w.WriteString("seedFormat", SeedDocument.FormatVersionText);
             w.WriteString("seedSource", world.SeedSource);
             w.WriteStartArray("domains");
             foreach (var dom in world.Domains)
@@ -486,6 +488,8 @@ public static class AdminRoutes
             w.WriteStartObject();
             w.WriteBoolean("reset", true);
             w.WriteNumber("seedFormatVersion", SeedDocument.FormatVersion);
+            // 1.2: the full version of the seed format this emulator reads (1.1 added the disk fields of §12.2).
+            w.WriteString("seedFormat", SeedDocument.FormatVersionText);
             w.WriteNumber("domains", world.Domains.Count);
             w.WriteNumber("projects", world.Projects.Count);
             w.WriteNumber("volumes", world.Projects.Sum(p => p.Store.VolumeList.Count));
@@ -767,6 +771,21 @@ public static class AdminRoutes
         w.WriteString("snapshotDelete", v.Behavior.SnapshotDeleteFails ? "error" : "ok");
         w.WriteString("rollback", v.Behavior.RollbackFails ? "error" : "ok");
         w.WriteEndObject();
+        // 1.2
+        w.StringOrNull("snapshotId", v.SnapshotId);
+        w.WriteBoolean("encrypted", v.IsEncrypted);
+        w.StringOrNull("kmsKeyId", v.Metadata.GetValueOrDefault(Volume.KmsKeyIdKey));
+        w.WriteBoolean("scsi", v.IsScsi);
+        w.StringOrNull("serialNumber", v.SerialNumber);
+        w.WriteString("wwn", v.Wwn);
+        if (v.Iops is { } iops) w.WriteNumber("iops", iops);
+        else w.WriteNull("iops");
+        if (v.Throughput is { } tp) w.WriteNumber("throughput", tp);
+        else w.WriteNull("throughput");
+        w.StringOrNull("serverId", v.Attachments.FirstOrDefault()?.ServerId);
+        w.WriteString("origin", v.Origin);
+        w.StringOrNull("clientToken", v.ClientToken);
+        w.StringOrNull("jobId", v.JobId);
         w.WriteEndObject();
     }
 

@@ -59,7 +59,7 @@ public static class EvsJson
         w.WriteString("availability_zone", v.AvailabilityZone);
         w.WriteString("os-vol-host-attr:host", $"pod01.{v.AvailabilityZone}#{v.VolumeType}");
         w.WriteNull("source_volid");
-        w.WriteNull("snapshot_id");
+        w.StringOrNull("snapshot_id", v.SnapshotId);
         w.StringOrNull("description", v.Description);
         w.WriteString("created_at", Jsonw.EvsTime(v.CreatedAt));
         w.TimeOrNull("updated_at", v.UpdatedAt);
@@ -81,10 +81,23 @@ public static class EvsJson
         w.WriteBoolean("multiattach", v.Multiattach);
         w.WriteNull("dedicated_storage_id");
         w.WriteNull("dedicated_storage_name");
-        w.WriteStartObject("tags");
-        w.WriteEndObject();
+        w.StringMap("tags", v.Tags);
         w.WriteString("wwn", v.Wwn);
-        w.WriteString("enterprise_project_id", "0");
+        w.WriteString("enterprise_project_id", v.EnterpriseProjectId);
+        // 1.2 (§12.2): serial_number only on SCSI disks; iops for GPSSD2/ESSD2, throughput for GPSSD2.
+        if (v.SerialNumber is { } serial) w.WriteString("serial_number", serial);
+        if (v.Iops is { } iops) WriteProvisioned(w, "iops", DerivedIds.Uuid(v.Id, "iops"), iops);
+        if (v.Throughput is { } throughput) WriteProvisioned(w, "throughput", DerivedIds.Uuid(v.Id, "throughput"), throughput);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The iops / throughput object: {id, total_val, frozened} (§12.2).</summary>
+    private static void WriteProvisioned(Utf8JsonWriter w, string name, string id, int total)
+    {
+        w.WriteStartObject(name);
+        w.WriteString("id", id);
+        w.WriteNumber("total_val", total);
+        w.WriteBoolean("frozened", false);
         w.WriteEndObject();
     }
 

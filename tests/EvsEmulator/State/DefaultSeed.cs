@@ -12,6 +12,9 @@ public static class DefaultSeed
     public const string PartnerAgencyName = "evs-demo-ops";
     public const string EcsAgencyName = "ecs_evs_agency";
     public const string IdentityProviderId = "evs-oidc";
+    /// <summary>Since 1.2: the project of the default account with one disk of each kind of §12.2.</summary>
+    public const string FeaturesProjectName = "cn-north-4_features";
+    public const string FeaturesKmsKeyId = "0b6e3e5c-7b2f-4c1e-9a7d-2f0e4b8c6a11";
     public const string FederatedUserName = "fed-ops";
     public const string IdToken =
         "eyJhbGciOiJSUzI1NiIsImtpZCI6ImVtdWxhdG9yIiwidHlwIjoiSldUIn0." +
@@ -87,6 +90,42 @@ public static class DefaultSeed
               ],
               "snapshots": [
                 {"name": "partner-db01-daily", "volume": "partner-db01", "createdAt": "-1d", "metadata": {"purpose": "daily"}}
+              ]
+            },
+            {
+              "name": "cn-north-4_features", "domain": "evs-demo",
+              "volumes": [
+                {"name": "sys01", "status": "in-use", "size": 40, "volumeType": "SSD", "availabilityZone": "cn-north-4a", "createdAt": "-40d",
+                 "bootable": true, "encrypted": false, "attachments": [{"server": "ecs-feat01", "device": "/dev/vda"}],
+                 "imageMetadata": {"image_id": "a7c1f0d2-3b4e-4f56-8a9b-0c1d2e3f4a5b", "image_name": "CentOS 7.9 64bit",
+                                   "__os_type": "Linux", "__os_version": "CentOS 7.9 64bit", "__os_bit": "64", "__platform": "CentOS",
+                                   "__imagetype": "gold", "min_disk": "40", "min_ram": "0", "disk_format": "zvhd2",
+                                   "container_format": "bare", "__support_kvm": "true", "virtual_env_type": "FusionCompute"}},
+                {"name": "enc01", "status": "available", "size": 100, "volumeType": "SSD", "availabilityZone": "cn-north-4a", "createdAt": "-30d",
+                 "encrypted": true, "kmsKeyId": "0b6e3e5c-7b2f-4c1e-9a7d-2f0e4b8c6a11", "enterpriseProjectId": "5c1f2a3b-4d5e-4f60-8a71-92b3c4d5e6f7"},
+                {"name": "scsi01", "status": "in-use", "size": 50, "volumeType": "SAS", "availabilityZone": "cn-north-4a", "createdAt": "-30d",
+                 "encrypted": false, "scsi": true, "attachments": [{"server": "ecs-feat01", "device": "/dev/vdb"}]},
+                {"name": "gp2data01", "status": "available", "size": 200, "volumeType": "GPSSD2", "availabilityZone": "cn-north-4b", "createdAt": "-20d",
+                 "encrypted": false, "iops": 5000, "throughput": 250, "tags": {"team": "storage"}},
+                {"name": "essd2data01", "status": "available", "size": 100, "volumeType": "ESSD2", "availabilityZone": "cn-north-4b", "createdAt": "-20d",
+                 "encrypted": false, "iops": 10000},
+                {"name": "restored01", "status": "available", "size": 120, "volumeType": "SSD", "availabilityZone": "cn-north-4a", "createdAt": "-12h",
+                 "encrypted": true, "kmsKeyId": "0b6e3e5c-7b2f-4c1e-9a7d-2f0e4b8c6a11", "snapshot": "enc01-daily",
+                 "metadata": {"full_clone": "0"}}
+              ],
+              "servers": [
+                {"name": "ecs-feat01", "availabilityZone": "cn-north-4a"},
+                {"name": "ecs-feat02", "availabilityZone": "cn-north-4b"}
+              ],
+              "snapshots": [
+                {"name": "sys01-base", "volume": "sys01", "createdAt": "-2d"},
+                {"name": "enc01-daily", "volume": "enc01", "createdAt": "-1d"},
+                {"name": "scsi01-daily", "volume": "scsi01", "createdAt": "-1d"},
+                {"name": "gp2data01-daily", "volume": "gp2data01", "createdAt": "-1d"},
+                {"name": "essd2data01-daily", "volume": "essd2data01", "createdAt": "-1d"},
+                {"name": "enc01-failed", "volume": "enc01", "createdAt": "-3h", "status": "error"},
+                {"name": "autobk_snapshot_vbs_{uuid}", "volume": "scsi01", "createdAt": "-10m", "status": "backing-up",
+                 "metadata": {"__system__enableActive": "true"}}
               ]
             }
           ],

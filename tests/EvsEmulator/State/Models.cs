@@ -17,6 +17,7 @@ public static class SnapshotStatus
 /// <summary>Disk statuses (§4.2, plus error_detaching from the SDKs).</summary>
 public static class VolumeStatus
 {
+    public const string Creating = "creating";
     public const string Available = "available";
     public const string InUse = "in-use";
     public const string Attaching = "attaching";
@@ -26,7 +27,7 @@ public static class VolumeStatus
 
     public static readonly string[] All =
     [
-        "creating", Available, InUse, Error, Attaching, "detaching", "restoring-backup", "backing-up", "error_restoring",
+        Creating, Available, InUse, Error, Attaching, "detaching", "restoring-backup", "backing-up", "error_restoring",
         "uploading", "downloading", "extending", "error_extending", "deleting", "error_deleting", Rollbacking,
         ErrorRollbacking, "awaiting-transfer", "error_detaching",
     ];
@@ -51,6 +52,11 @@ public sealed class VolumeBehavior
 
 public sealed class Volume
 {
+    public const string EncryptedKey = "__system__encrypted";
+    public const string KmsKeyIdKey = "__system__cmkid";
+    public const string PassthroughKey = "hw:passthrough";
+    public const string FullCloneKey = "full_clone";
+
     public required string Id { get; init; }
     public required string Name { get; set; }
     public string? Description { get; set; }
@@ -68,6 +74,59 @@ public sealed class Volume
     public Dictionary<string, string> ImageMetadata { get; init; } = new();
     public VolumeBehavior Behavior { get; } = new();
     public required string Wwn { get; init; }
+    /// <summary>The snapshot the disk was created from (snapshot_id), or null.</summary>
+    public string? SnapshotId { get; set; }
+    /// <summary>Provisioned IOPS (GPSSD2, ESSD2) and throughput in MiB/s (GPSSD2); null for other types.</summary>
+    public int? Iops { get; init; }
+    public int? Throughput { get; init; }
+    public string EnterpriseProjectId { get; init; } = "0";
+    public Dictionary<string, string> Tags { get; init; } = new();
+    /// <summary>A serial number fixed by the seed; otherwise SCSI disks show one derived from the id.</summary>
+    public string? SerialNumberOverride { get; init; }
+    /// <summary>"seed", "generated" (--volumes, POST /__emulator/volumes) or "api" (POST /v2.1/.../cloudvolumes).</summary>
+    public string Origin { get; init; } = VolumeOrigins.Seed;
+    /// <summary>The X-Client-Token of the create request that made the disk (API disks only).</summary>
+    public string? ClientToken { get; init; }
+    /// <summary>The create job of an API disk.</summary>
+    public string? JobId { get; init; }
+    /// <summary>While the emulator clock is before this time, GET and list answer as if the disk did not exist yet
+    /// (config hideCreatingVolumesSeconds).</summary>
+    public DateTime? HiddenUntil { get; set; }
+
+    /// <summary>hw:passthrough "true": a SCSI disk (§12.2); otherwise VBD.</summary>
+    public bool IsScsi => Metadata.TryGetValue(PassthroughKey, out var p) && p == "true";
+    public bool IsEncrypted => Metadata.TryGetValue(EncryptedKey, out var e) && e == "1";
+    /// <summary>serial_number: only for SCSI (non-HyperMetro; the emulator has no HyperMetro disks) disks.</summary>
+    public string? SerialNumber => IsScsi ? SerialNumberOverride ?? DerivedIds.SerialNumber(Id) : null;
+    public bool IsHidden(DateTime now) => HiddenUntil is { } h && now < h;
+}
+
+public static class VolumeOrigins
+{
+    public const string Seed = "seed";
+    public const string Generated = "generated";
+    public const string Api = "api";
+}
+
+/// <summary>Values derived from a disk id by hashing (not drawn from the project's generator, so adding them in 1.2
+/// changed no id drawn in 1.0/1.1).</summary>
+public static class DerivedIds
+{
+    /// <summary>20 upper-case hex digits.</summary>
+    public static string SerialNumber(string volumeId) => Hex("serial|" + volumeId)[..20].ToUpperInvariant();
+
+    /// <summary>A version-4-shaped UUID for the iops / throughput objects of a disk.</summary>
+    public static string Uuid(string volumeId, string kind)
+    {
+        var h = Hex(kind + "|" + volumeId).ToCharArray(0, 32);
+        h[12] = '4';
+        h[16] = "89ab"[Convert.ToInt32(h[16].ToString(), 16) & 3];
+        var s = new string(h);
+        return $"{s[..8]}-{s[8..12]}-{s[12..16]}-{s[16..20]}-{s[20..32]}";
+    }
+
+    private static string Hex(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }
 
 /// <summary>A timed lifecycle phase, resolved lazily from timestamps on each access.</summary>

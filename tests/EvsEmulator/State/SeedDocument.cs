@@ -10,10 +10,22 @@ public sealed record SeedUserSpec(string Name, string Password, string Domain, s
 public sealed record SeedAccessKeySpec(string Access, string Secret, string Domain, string? User, string? SecurityToken,
     string? ExpiresAt, string Path);
 public sealed record SeedServerSpec(string Name, string? Id, string? AvailabilityZone, string Path);
-public sealed record SeedAttachmentSpec(string Server, string? Device, string Path);
+public sealed record SeedAttachmentSpec(string Server, string? Device, string Path, string? AttachmentId = null);
 public sealed record SeedVolumeSpec(string Name, string? Id, int Size, string VolumeType, string? AvailabilityZone, string Status,
     IReadOnlyList<SeedAttachmentSpec> Attachments, bool Bootable, bool Multiattach, IReadOnlyDictionary<string, string> Metadata,
-    IReadOnlyDictionary<string, string> ImageMetadata, string CreatedAt, string? Description, string Path);
+    IReadOnlyDictionary<string, string> ImageMetadata, string CreatedAt, string? Description, string Path)
+{
+    /// <summary>Seed format 1.1 (control plane 1.2): the §12.2 disk fields.</summary>
+    public SeedVolumeFeatures Features { get; init; } = SeedVolumeFeatures.None;
+}
+
+/// <summary>The optional §12.2 fields of a seed disk (seed format 1.1). Encryption and SCSI end up in the disk's
+/// metadata (__system__encrypted, __system__cmkid, hw:passthrough).</summary>
+public sealed record SeedVolumeFeatures(string? Wwn, string? SerialNumber, bool? Encrypted, string? KmsKeyId, bool? Scsi, int? Iops,
+    int? Throughput, string? EnterpriseProjectId, IReadOnlyDictionary<string, string> Tags, string? Snapshot)
+{
+    public static readonly SeedVolumeFeatures None = new(null, null, null, null, null, null, null, null, new Dictionary<string, string>(), null);
+}
 public sealed record SeedSnapshotSpec(string Name, string Volume, string? Id, string Status, string CreatedAt,
     IReadOnlyDictionary<string, string> Metadata, string? Description, string Path);
 public sealed record SeedProjectSpec(string Name, string Domain, string? Id, IReadOnlyList<SeedServerSpec> Servers,
@@ -29,6 +41,9 @@ public sealed class SeedDocument
 {
     /// <summary>The major version of the seed format this emulator reads.</summary>
     public const int FormatVersion = 1;
+    /// <summary>Major.minor: 1.1 added optional disk fields (wwn, serialNumber, encrypted, kmsKeyId, scsi, iops,
+    /// throughput, enterpriseProjectId, tags, snapshot) and attachments[].attachmentId; every 1.0 document reads the same.</summary>
+    public const string FormatVersionText = "1.1";
 
     public required string Region { get; init; }
     public IReadOnlyList<string>? AvailabilityZones { get; init; }
@@ -161,7 +176,9 @@ public sealed class SeedDocument
     private static SeedVolumeSpec ParseVolume(Reader r, JsonObject o, string p)
     {
         r.Keys(o, p, "name", "id", "size", "volumeType", "availabilityZone", "status", "attachments", "bootable", "multiattach",
-            "metadata", "imageMetadata", "createdAt", "description");
+            "metadata", "imageMetadata", "createdAt", "description",
+            // 1.1
+            "wwn", "serialNumber", "encrypted", "kmsKeyId", "scsi", "iops", "throughput", "enterpriseProjectId", "tags", "snapshot");
         var status = r.Str(o, "status", p, false, Validate.NonEmpty) ?? VolumeStatus.Available;
         if (!VolumeStatus.All.Contains(status))
             throw new ConfigException($"{p}.status: must be one of {string.Join(", ", VolumeStatus.All)}");
@@ -169,13 +186,52 @@ public sealed class SeedDocument
         if (!VolumeTypes.Contains(type)) throw new ConfigException($"{p}.volumeType: must be one of {string.Join(", ", VolumeTypes)}");
         var attachments = r.Items(o, "attachments", p, false, (ao, ap) =>
         {
-            r.Keys(ao, ap, "server", "device");
-            return new SeedAttachmentSpec(r.Str(ao, "server", ap, true, Validate.Name)!, r.Str(ao, "device", ap, false, Validate.NonEmpty), ap);
+            r.Keys(ao, ap, "server", "device", "attachmentId");
+            return new SeedAttachmentSpec(r.Str(ao, "server", ap, true, Validate.Name)!, r.Str(ao, "device", ap, false, Validate.NonEmpty), ap,
+                r.Str(ao, "attachmentId", ap, false, Validate.Uuid));
         });
+        var metadata = r.StrMap(o, "metadata", p);
+        var features = ParseFeatures(r, o, p, type, metadata);
         return new SeedVolumeSpec(r.Str(o, "name", p, true, Validate.Name)!, r.Str(o, "id", p, false, Validate.Uuid),
             r.Int(o, "size", p, 10, 1, 32768), type, r.Str(o, "availabilityZone", p, false, Validate.Name), status, attachments,
-            r.Bool(o, "bootable", p), r.Bool(o, "multiattach", p), r.StrMap(o, "metadata", p), r.StrMap(o, "imageMetadata", p),
-            r.Str(o, "createdAt", p, false, Validate.NonEmpty) ?? "-30d", r.Str(o, "description", p, false, null), p);
+            r.Bool(o, "bootable", p), r.Bool(o, "multiattach", p), metadata, r.StrMap(o, "imageMetadata", p),
+            r.Str(o, "createdAt", p, false, Validate.NonEmpty) ?? "-30d", r.Str(o, "description", p, false, null), p)
+        {
+            Features = features,
+        };
+    }
+
+    /// <summary>Default provisioned performance of the disk types that have it (seed disks that do not give it).</summary>
+    public const int DefaultIops = 3000;
+    public const int DefaultThroughput = 125;
+
+    private static SeedVolumeFeatures ParseFeatures(Reader r, JsonObject o, string p, string type, IReadOnlyDictionary<string, string> metadata)
+    {
+        bool? OptBool(string key) => o.ContainsKey(key) && o[key] is not null ? r.Bool(o, key, p) : null;
+        int? OptInt(string key) => o.ContainsKey(key) && o[key] is not null ? r.Int(o, key, p, 0, 1, 1_000_000) : null;
+        var encrypted = OptBool("encrypted");
+        var kms = r.Str(o, "kmsKeyId", p, false, Validate.NonEmpty);
+        var scsi = OptBool("scsi");
+        var serial = r.Str(o, "serialNumber", p, false, Validate.NonEmpty);
+        if (kms is not null && kms.Length != 36) throw new ConfigException($"{p}.kmsKeyId: must be a 36-character KMS key id");
+        if (kms is not null && encrypted == false) throw new ConfigException($"{p}.kmsKeyId: an unencrypted disk has no KMS key");
+        if (encrypted == true && kms is null) throw new ConfigException($"{p}.encrypted: an encrypted disk needs its kmsKeyId");
+        if ((encrypted is not null || kms is not null) && (metadata.ContainsKey("__system__encrypted") || metadata.ContainsKey("__system__cmkid")))
+            throw new ConfigException($"{p}: give encryption either as encrypted/kmsKeyId or as metadata __system__encrypted/__system__cmkid, not both");
+        if (scsi is not null && metadata.ContainsKey("hw:passthrough"))
+            throw new ConfigException($"{p}: give scsi or metadata hw:passthrough, not both");
+        var isScsi = scsi ?? (metadata.TryGetValue("hw:passthrough", out var pt) && pt == "true");
+        if (serial is not null && !isScsi) throw new ConfigException($"{p}.serialNumber: only SCSI disks (scsi: true) have a serial number");
+        var iops = OptInt("iops");
+        var throughput = OptInt("throughput");
+        if (iops is not null && type is not ("GPSSD2" or "ESSD2")) throw new ConfigException($"{p}.iops: only GPSSD2 and ESSD2 disks have provisioned IOPS");
+        if (throughput is not null && type != "GPSSD2") throw new ConfigException($"{p}.throughput: only GPSSD2 disks have provisioned throughput");
+        if (type is "GPSSD2" or "ESSD2") iops ??= DefaultIops;
+        if (type == "GPSSD2") throughput ??= DefaultThroughput;
+        var tags = r.StrMap(o, "tags", p);
+        if (tags.Count > 10) throw new ConfigException($"{p}.tags: at most 10 tags");
+        return new SeedVolumeFeatures(r.Str(o, "wwn", p, false, Validate.NonEmpty), serial, encrypted ?? (kms is not null ? true : null), kms, scsi,
+            iops, throughput, r.Str(o, "enterpriseProjectId", p, false, Validate.NonEmpty), tags, r.Str(o, "snapshot", p, false, Validate.NonEmpty));
     }
 
     /// <summary><c>seedFormatVersion</c>: 1, "1" or "1.x"; any other major version is refused.</summary>

@@ -185,9 +185,14 @@ public static class Seeder
                 Multiattach = v.Multiattach,
                 CreatedAt = createdAt,
                 UpdatedAt = Min(createdAt.AddMinutes(1), now),
-                Metadata = new Dictionary<string, string>(v.Metadata, StringComparer.Ordinal),
+                Metadata = FeatureMetadata(v),
                 ImageMetadata = new Dictionary<string, string>(v.ImageMetadata, StringComparer.Ordinal),
-                Wwn = wwn,
+                Wwn = v.Features.Wwn ?? wwn,
+                Iops = v.Features.Iops,
+                Throughput = v.Features.Throughput,
+                EnterpriseProjectId = v.Features.EnterpriseProjectId ?? "0",
+                Tags = new Dictionary<string, string>(v.Features.Tags, StringComparer.Ordinal),
+                SerialNumberOverride = v.Features.SerialNumber,
             };
             volumes.Add((volume, v));
         }
@@ -216,7 +221,7 @@ public static class Seeder
                 var used = devices.TryGetValue(server.Id, out var set) ? set : devices[server.Id] = [];
                 var device = a.Device ?? NextDevice(used, volume.Bootable);
                 if (!used.Add(device)) throw Fail(a.Path + ".device", $"server '{server.Name}' already has a disk on {device}");
-                Attach(store, volume, server.Id, device, volume.CreatedAt);
+                Attach(store, volume, server.Id, device, volume.CreatedAt, a.AttachmentId);
             }
             store.AddVolume(volume);
             store.SeedVolumeIds.Add(volume.Id);
@@ -250,6 +255,28 @@ public static class Seeder
             });
         }
         store.SeedSnapshotIds.AddRange(store.SortedSnapshots.Select(x => x.Id));
+
+        // 1.1: a disk made from a seed snapshot (snapshot_id). Resolved last: snapshots are built after disks.
+        foreach (var (volume, spec) in volumes)
+        {
+            if (spec.Features.Snapshot is not { } snapshotName) continue;
+            var source = store.SortedSnapshots.FirstOrDefault(x => x.Name == snapshotName)
+                         ?? throw Fail(spec.Path + ".snapshot", $"no snapshot named '{snapshotName}' in this project");
+            if (source.VolumeId == volume.Id) throw Fail(spec.Path + ".snapshot", "a disk cannot be made from its own snapshot");
+            volume.SnapshotId = source.Id;
+        }
+    }
+
+    /// <summary>The disk's metadata with the 1.1 fields written into it: encrypted/kmsKeyId as __system__encrypted
+    /// ("1"/"0") and __system__cmkid, scsi as hw:passthrough ("true"/"false").</summary>
+    private static Dictionary<string, string> FeatureMetadata(SeedVolumeSpec v)
+    {
+        var m = new Dictionary<string, string>(v.Metadata, StringComparer.Ordinal);
+        var f = v.Features;
+        if (f.Encrypted is { } encrypted) m[Volume.EncryptedKey] = encrypted ? "1" : "0";
+        if (f.KmsKeyId is { } kms) m[Volume.KmsKeyIdKey] = kms;
+        if (f.Scsi is { } scsi) m[Volume.PassthroughKey] = scsi ? "true" : "false";
+        return m;
     }
 
     private static string NextDevice(HashSet<string> used, bool bootable)
@@ -320,14 +347,19 @@ public static class Seeder
             CreatedAt = createdAt,
             UpdatedAt = createdAt.AddMinutes(1),
             Wwn = "6888603000" + store.Ids.NextHex(11),
+            Origin = VolumeOrigins.Generated,
         };
 
-    public static void Attach(Store store, Volume v, string serverId, string device, DateTime at) =>
+    /// <summary>Adds an attachment; draws its id from the generator even when <paramref name="fixedId"/> is given.</summary>
+    public static void Attach(Store store, Volume v, string serverId, string device, DateTime at, string? fixedId = null)
+    {
+        var drawn = store.Ids.NextUuid();
         v.Attachments.Add(new Attachment
         {
-            AttachmentId = store.Ids.NextUuid(),
+            AttachmentId = fixedId ?? drawn,
             ServerId = serverId,
             Device = device,
             AttachedAt = at,
         });
+    }
 }
