@@ -25,7 +25,7 @@ public static class VolumeRoutes
         lock (store.Gate)
         {
             store.Advance(call.Now);
-            var v = store.FindVolume(id) ?? throw Validation.NotFound();
+            var v = store.FindVolume(id) is { } found && !found.IsHidden(call.Now) ? found : throw Validation.NotFound();
             return ApiResult.Json(200, w =>
             {
                 w.WriteStartObject();
@@ -59,7 +59,10 @@ public static class VolumeRoutes
             _ => throw Validation.BadRequest(Validation.MalformedUrl),
         };
         var metadataFilter = ParseMetadataFilter(q.Get("metadata"));
-        // `ids` (format ['id1','id2'], up to 60) wins over `id`; invalid ids are ignored (§3.1).
+        var notMetadata = ParseMetadataFilter(q.Get("not_metadata"));
+        var enterpriseProject = q.Get("enterprise_project_id");
+        var dedicated = q.Get("dedicated_storage_id") is { Length: > 0 } || q.Get("dedicated_storage_name") is { Length: > 0 };
+        // `ids` (format ['id1','id2'], up to 60) wins over `id`; invalid ids are ignored (§3.1, §12.1).
         HashSet<string>? ids = null;
         if (q.Get("ids") is { } idsRaw) ids = ParseIds(idsRaw);
         else if (q.Get("id") is { } oneId) ids = [oneId];
@@ -100,7 +103,12 @@ public static class VolumeRoutes
                 && (serviceType is null || serviceType == "EVS")
                 && (serverId is null || v.Attachments.Any(a => a.ServerId == serverId))
                 && (ids is null || ids.Contains(v.Id))
-                && (metadataFilter is null || metadataFilter.All(kv => v.Metadata.TryGetValue(kv.Key, out var mv) && mv == kv.Value));
+                && (metadataFilter is null || metadataFilter.All(kv => v.Metadata.TryGetValue(kv.Key, out var mv) && mv == kv.Value))
+                && (notMetadata is null || !notMetadata.All(kv => MetadataValue(v, kv.Key) == kv.Value))
+                && (enterpriseProject is null or "all_granted_eps" || v.EnterpriseProjectId == enterpriseProject)
+                // No emulated disk lives on dedicated storage.
+                && !dedicated
+                && !v.IsHidden(call.Now);
 
             var page = new List<Volume>();
             int count = 0, skipped = 0;
@@ -152,11 +160,24 @@ public static class VolumeRoutes
         }
     }
 
-    private static HashSet<string> ParseIds(string raw) =>
-        raw.Trim().TrimStart('[').TrimEnd(']')
+    /// <summary>A metadata value for not_metadata: a VBD disk without hw:passthrough counts as "false", a disk without
+    /// __system__encrypted as "0" (§12.1 lists exactly those four not_metadata forms).</summary>
+    private static string? MetadataValue(Volume v, string key) =>
+        v.Metadata.TryGetValue(key, out var value) ? value
+        : key switch { Volume.PassthroughKey => "false", Volume.EncryptedKey => "0", _ => null };
+
+    public const int MaxIds = 60;
+
+    private static HashSet<string> ParseIds(string raw)
+    {
+        var items = raw.Trim().TrimStart('[').TrimEnd(']')
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => s.Trim('\'', '"'))
-            .Where(Validation.IsUuid)
-            .Take(60)
-            .ToHashSet(StringComparer.Ordinal);
+            .ToList();
+        // Gap (§12.1): "up to 60 ids" is documented, not what more gives: 400, so a client that batches wrongly fails
+        // a test instead of silently losing disks.
+        if (items.Count > MaxIds)
+            throw Validation.BadRequest($"Invalid input: ids can hold at most {MaxIds} disk ids, got {items.Count}.");
+        return items.Where(Validation.IsUuid).ToHashSet(StringComparer.Ordinal);
+    }
 }
