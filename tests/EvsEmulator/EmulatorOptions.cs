@@ -16,7 +16,9 @@ public sealed record FaultConfig
     public static readonly string[] Kinds =
         ["reset_before", "503", "429", "429_retry_after", "slow", "reset_after", "504_after", "malformed"];
 
-    public const string DefaultPaths = "^/v2/";
+    /// <summary>Every EVS route: /v2/ (1.0), /v2.1/ (disk creation) and /v1/ (jobs) since 1.2. No 1.1 route is newly
+    /// matched: IAM is /v3/ and /v3.0/, the metadata service /meta-data/ and /openstack/.</summary>
+    public const string DefaultPaths = @"^/(v2|v2\.1|v1)/";
 
     public IReadOnlyDictionary<string, double> Rates { get; init; } = Kinds.ToDictionary(k => k, _ => 0.0);
     public int SlowMs { get; init; } = 3000;
@@ -39,10 +41,25 @@ public sealed record FaultConfig
     /// <summary>Upper-case HTTP methods; empty means every method.</summary>
     public IReadOnlyList<string> Methods { get; init; } = [];
 
+    /// <summary>1.2: a regex the raw query string (without '?') must match; null = any query.</summary>
+    public string? Query
+    {
+        get => _query;
+        init
+        {
+            _query = value;
+            QueryRegex = value is null ? null : new Regex(value, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private readonly string? _query;
+    public Regex? QueryRegex { get; private init; }
+
     public bool Active => Rates.Values.Any(r => r > 0);
 
-    public bool Matches(string method, string path) =>
-        (Methods.Count == 0 || Methods.Contains(method, StringComparer.OrdinalIgnoreCase)) && PathRegex.IsMatch(path);
+    public bool Matches(string method, string path, string query = "") =>
+        (Methods.Count == 0 || Methods.Contains(method, StringComparer.OrdinalIgnoreCase)) && PathRegex.IsMatch(path)
+        && (QueryRegex is null || QueryRegex.IsMatch(query));
 
     public FaultConfig Merge(JsonNode? patch)
     {
@@ -76,7 +93,17 @@ public sealed record FaultConfig
             {
                 result = result with { Methods = ParseMethods(value) };
             }
-            else throw new ConfigException($"unknown faults setting '{key}' (known: {string.Join(", ", Kinds)}, rates, slowMs, paths, methods)");
+            else if (key == "query")
+            {
+                var q = value is null ? null : ConfigValues.String(value, "faults.query");
+                if (q is not null)
+                {
+                    try { _ = new Regex(q, RegexOptions.CultureInvariant); }
+                    catch (ArgumentException e) { throw new ConfigException($"faults.query is not a valid regex: {e.Message}"); }
+                }
+                result = result with { Query = q };
+            }
+            else throw new ConfigException($"unknown faults setting '{key}' (known: {string.Join(", ", Kinds)}, rates, slowMs, paths, methods, query)");
         }
         return result with { Rates = rates };
     }
@@ -110,6 +137,7 @@ public sealed record FaultConfig
         w.WriteStartArray("methods");
         foreach (var m in Methods) w.WriteStringValue(m);
         w.WriteEndArray();
+        w.StringOrNull("query", Query);
         w.WriteEndObject();
     }
 }
@@ -199,6 +227,14 @@ public sealed record RuntimeConfig
     public double ClockSkewSeconds { get; init; }
     public double RateLimitPerSecond { get; init; }
     public bool ProtectBackupSnapshots { get; init; } = true;
+    /// <summary>1.2: a new disk's create job is INIT for this long, then RUNNING for VolumeCreateSeconds; the disk is
+    /// creating through both.</summary>
+    public double JobInitSeconds { get; init; } = 0.5;
+    public double VolumeCreateSeconds { get; init; } = 2;
+    /// <summary>1.2: how long an X-Client-Token answer is kept (§11.2: 8 hours), on the emulator clock.</summary>
+    public double ClientTokenTtlSeconds { get; init; } = 8 * 3600;
+    /// <summary>1.2: a new disk answers 404 to GET and is left out of lists for this long (§11.5); 0 = visible at once.</summary>
+    public double HideCreatingVolumesSeconds { get; init; }
     public FaultConfig Faults { get; init; } = new();
     /// <summary>The ECS metadata service (README "ECS metadata service").</summary>
     public MetadataConfig Metadata { get; init; } = new();
@@ -234,6 +270,10 @@ public sealed record RuntimeConfig
                 "clockSkewSeconds" => c with { ClockSkewSeconds = ConfigValues.Number(value, key) },
                 "rateLimitPerSecond" => c with { RateLimitPerSecond = ConfigValues.NonNegative(value, key) },
                 "protectBackupSnapshots" => c with { ProtectBackupSnapshots = ConfigValues.Bool(value, key) },
+                "jobInitSeconds" => c with { JobInitSeconds = ConfigValues.NonNegative(value, key) },
+                "volumeCreateSeconds" => c with { VolumeCreateSeconds = ConfigValues.NonNegative(value, key) },
+                "clientTokenTtlSeconds" => c with { ClientTokenTtlSeconds = ConfigValues.Positive(value, key) },
+                "hideCreatingVolumesSeconds" => c with { HideCreatingVolumesSeconds = ConfigValues.NonNegative(value, key) },
                 "faults" => c with { Faults = c.Faults.Merge(value) },
                 "rateLimit" => c with { RateLimit = c.RateLimit.Merge(value) },
                 "metadata" => c with { Metadata = c.Metadata.Merge(value) },
@@ -274,6 +314,10 @@ public sealed record RuntimeConfig
         w.WriteNumber("clockSkewSeconds", ClockSkewSeconds);
         w.WriteNumber("rateLimitPerSecond", RateLimitPerSecond);
         w.WriteBoolean("protectBackupSnapshots", ProtectBackupSnapshots);
+        w.WriteNumber("jobInitSeconds", JobInitSeconds);
+        w.WriteNumber("volumeCreateSeconds", VolumeCreateSeconds);
+        w.WriteNumber("clientTokenTtlSeconds", ClientTokenTtlSeconds);
+        w.WriteNumber("hideCreatingVolumesSeconds", HideCreatingVolumesSeconds);
         w.WritePropertyName("faults");
         Faults.Write(w);
         w.WritePropertyName("rateLimit");
@@ -354,6 +398,9 @@ public sealed class EmulatorOptions
           --create-seconds S          Time a snapshot stays creating (default 2)
           --delete-seconds S          Time a snapshot stays deleting (default 1)
           --rollback-seconds S        Time a rollback takes (default 2)
+          --volume-create-seconds S   Time a new disk stays creating after its job's INIT phase (default 2)
+          --job-init-seconds S        Time a disk-create job stays INIT (default 0.5)
+          --client-token-ttl-seconds S  How long an X-Client-Token is remembered (default 28800 = 8 h)
           --token-lifetime-seconds S  IAM token lifetime (default 86400)
           --clock-skew-seconds S      Emulator clock offset from the machine clock (default 0)
           --rate-limit-per-second N   Throttle API calls above N/s with 429 APIGW.0308 (default 0 = off)
@@ -374,6 +421,9 @@ public sealed class EmulatorOptions
         ["--create-seconds"] = "createSeconds",
         ["--delete-seconds"] = "deleteSeconds",
         ["--rollback-seconds"] = "rollbackSeconds",
+        ["--volume-create-seconds"] = "volumeCreateSeconds",
+        ["--job-init-seconds"] = "jobInitSeconds",
+        ["--client-token-ttl-seconds"] = "clientTokenTtlSeconds",
         ["--token-lifetime-seconds"] = "tokenLifetimeSeconds",
         ["--clock-skew-seconds"] = "clockSkewSeconds",
         ["--rate-limit-per-second"] = "rateLimitPerSecond",

@@ -92,7 +92,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         _world = Seeder.Build(_seed, config, DateTime.UtcNow.AddSeconds(config.ClockSkewSeconds), _seedSource);
         Faults = new FaultInjector(config.Seed);
         // Order matters where templates overlap: ".../detail" before ".../{id}".
-        Router = new Router(IamRoutes.All().Concat(CredentialRoutes.All()).Concat(VolumeRoutes.All()).Concat(SnapshotRoutes.All()).Concat(MetadataRoutes.All()));
+        Router = new Router(IamRoutes.All().Concat(CredentialRoutes.All()).Concat(VolumeRoutes.All()).Concat(VolumeCreateRoutes.All()).Concat(SnapshotRoutes.All()).Concat(MetadataRoutes.All()));
     }
 
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)

@@ -116,10 +116,12 @@ public sealed class Emu : IAsyncDisposable
 
     /// <param name="fresh">Send on a new connection. SocketsHttpHandler silently re-sends a request whose pooled
     /// connection fails before any response byte, which would double a request that a reset fault aborted.</param>
+    /// <param name="headers">Extra, unsigned request headers (e.g. X-Client-Token).</param>
     public async Task<Resp> SendAsync(HttpMethod method, string pathAndQuery, string? body = null, Cred? auth = null,
-        CancellationToken ct = default, bool fresh = false)
+        CancellationToken ct = default, bool fresh = false, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = BuildRequest(method, pathAndQuery, body, auth);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
         using var own = fresh ? NewClient(BaseUrl) : null;
         var response = await (own ?? Http).SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);

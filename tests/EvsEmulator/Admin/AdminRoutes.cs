@@ -50,6 +50,11 @@ public static class AdminRoutes
                 ("GET", ["snapshots"]) => ListSnapshots(server, query),
                 ("POST", ["snapshots"]) => AddSnapshots(server, RequireObject(body ?? new JsonObject())),
                 ("PATCH", ["snapshots", var id]) => PatchSnapshot(server, id, RequireObject(body)),
+                ("GET", ["jobs"]) => ListJobs(server, query),
+                ("GET", ["jobs", "failures"]) => ListFailures(server),
+                ("POST", ["jobs", "failures"]) => AddFailure(server, RequireObject(body ?? new JsonObject())),
+                ("DELETE", ["jobs", "failures"]) => ClearFailures(server),
+                ("GET", ["client-tokens"]) => ListClientTokens(server),
                 _ => throw new AdminException(404, $"unknown admin endpoint {method} {ctx.Request.Path}"),
             };
         }
@@ -752,6 +757,165 @@ public static class AdminRoutes
     {
         try { return StoreOfVolume(server, volumeId); }
         catch (AdminException) { return server.Store; }
+    }
+
+    /// <summary>GET /__emulator/jobs (1.2): every disk-create job (of one project with projectId), oldest first.</summary>
+    private static ApiResult ListJobs(EmulatorServer server, QueryParams query)
+    {
+        var projectId = query.Get("projectId");
+        var projects = projectId is null ? server.World.Projects
+            : [server.World.FindProject(projectId) ?? throw new AdminException(404, $"no project {projectId}")];
+        var now = server.Now;
+        var parts = new List<byte[]>();
+        foreach (var p in projects)
+            lock (p.Store.Gate)
+            {
+                p.Store.Advance(now);
+                foreach (var job in p.Store.Jobs.Values.OrderBy(j => j.BeginTime))
+                    parts.Add(Jsonw.Bytes(w => WriteAdminJob(w, p.Id, job, now)));
+            }
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", parts.Count);
+            w.WriteStartArray("jobs");
+            foreach (var part in parts) w.WriteRawValue(part);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteAdminJob(Utf8JsonWriter w, string projectId, Job job, DateTime now)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", job.Id);
+        w.WriteString("projectId", projectId);
+        w.WriteString("type", job.Type);
+        w.WriteString("status", job.Status(now));
+        w.WriteString("beginTime", Jsonw.IamTime(job.BeginTime));
+        w.WriteString("runningAt", Jsonw.IamTime(job.RunningAt));
+        w.WriteString("endTime", Jsonw.IamTime(job.EndTime));
+        w.WriteStartArray("volumeIds");
+        foreach (var i in job.Items) w.WriteStringValue(i.VolumeId);
+        w.WriteEndArray();
+        w.StringOrNull("serverId", job.Items[0].ServerId);
+        w.StringOrNull("errorCode", job.FailCode);
+        w.StringOrNull("failReason", job.FailReason);
+        w.StringOrNull("failedDisk", job.Fails ? job.FailedDisk : null);
+        w.WriteEndObject();
+    }
+
+    private static void WriteFailureRule(Utf8JsonWriter w, FailureRule r)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", r.Id);
+        w.StringOrNull("projectId", r.ProjectId);
+        w.StringOrNull("snapshotId", r.SnapshotId);
+        if (r.Remaining is { } n) w.WriteNumber("remaining", n);
+        else w.WriteNull("remaining");
+        w.WriteNumber("used", r.Used);
+        w.WriteString("errorCode", r.ErrorCode);
+        w.WriteString("failReason", r.FailReason);
+        w.WriteString("disk", r.Disk);
+        w.WriteEndObject();
+    }
+
+    private static ApiResult ListFailures(EmulatorServer server)
+    {
+        var world = server.World;
+        lock (world.Gate)
+        {
+            var rules = world.JobFailures.ToList();
+            return Json(200, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("count", rules.Count);
+                w.WriteStartArray("failures");
+                foreach (var r in rules) WriteFailureRule(w, r);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    /// <summary>POST /__emulator/jobs/failures (1.2): the next <c>count</c> disk creates (of a project, from a snapshot)
+    /// end in a FAIL job. Without count: 1, or every create from the snapshot when snapshotId is given.</summary>
+    private static ApiResult AddFailure(EmulatorServer server, JsonObject body)
+    {
+        CheckKeys(body, "count", "projectId", "snapshotId", "errorCode", "failReason", "disk");
+        var snapshotId = GetString(body, "snapshotId");
+        int? count = body["count"] is null ? (snapshotId is null ? 1 : null) : GetInt(body, "count", 1, 1, 1_000_000);
+        var projectId = GetString(body, "projectId");
+        if (projectId is not null && server.World.FindProject(projectId) is null) throw new AdminException(404, $"no project {projectId}");
+        var disk = GetEnum(body, "disk", FailureRule.DiskError, [FailureRule.DiskError, FailureRule.DiskDeleted]);
+        var world = server.World;
+        FailureRule rule;
+        lock (world.Gate)
+        {
+            rule = new FailureRule
+            {
+                Id = $"failure-{++world.FailureRulesAdded}",
+                ProjectId = projectId,
+                SnapshotId = snapshotId,
+                Remaining = count,
+                ErrorCode = GetString(body, "errorCode") ?? FailureRule.DefaultErrorCode,
+                FailReason = GetString(body, "failReason") ?? FailureRule.DefaultFailReason,
+                Disk = disk,
+            };
+            world.JobFailures.Add(rule);
+        }
+        return Json(201, w => WriteFailureRule(w, rule));
+    }
+
+    private static ApiResult ClearFailures(EmulatorServer server)
+    {
+        var world = server.World;
+        int n;
+        lock (world.Gate)
+        {
+            n = world.JobFailures.Count;
+            world.JobFailures.Clear();
+        }
+        return Cleared(n);
+    }
+
+    /// <summary>GET /__emulator/client-tokens (1.2): X-Client-Tokens held by a request in flight or with a committed answer.</summary>
+    private static ApiResult ListClientTokens(EmulatorServer server)
+    {
+        var items = server.World.ClientTokens.Snapshot();
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", items.Count);
+            w.WriteStartArray("tokens");
+            foreach (var (token, holder, answer) in items)
+            {
+                w.WriteStartObject();
+                w.WriteString("token", token);
+                w.WriteString("state", answer is not null ? "committed" : "in-flight");
+                w.StringOrNull("heldBy", holder);
+                if (answer is null)
+                {
+                    w.WriteNull("projectId");
+                    w.WriteNull("target");
+                    w.WriteNull("committedAt");
+                    w.WriteNull("status");
+                }
+                else
+                {
+                    w.WriteString("projectId", answer.ProjectId);
+                    w.WriteString("target", answer.Target);
+                    w.WriteString("committedAt", Jsonw.IamTime(answer.At));
+                    w.WriteNumber("status", answer.Status);
+                }
+                w.WriteStartArray("volumeIds");
+                foreach (var id in answer?.VolumeIds ?? []) w.WriteStringValue(id);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
     }
 
     private static void WriteAdminVolume(Utf8JsonWriter w, Volume v)

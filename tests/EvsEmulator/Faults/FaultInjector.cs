@@ -17,9 +17,9 @@ public sealed class FaultInjector
 
     /// <summary>The fault kind for this request, or null. Kinds are checked in <see cref="FaultConfig.Kinds"/> order
     /// against one uniform draw: with rates a, b, ... the first kind gets [0,a), the second [a,a+b), and so on.</summary>
-    public string? Draw(FaultConfig faults, string method, string path)
+    public string? Draw(FaultConfig faults, string method, string path, string query = "")
     {
-        if (!faults.Active || !faults.Matches(method, path)) return null;
+        if (!faults.Active || !faults.Matches(method, path, query)) return null;
         double r;
         lock (_gate) r = _random.NextDouble();
         var cumulative = 0.0;

@@ -30,6 +30,8 @@ public sealed class ApiCall
     public required RequestLogEntry Log { get; init; }
     /// <summary>The emulator clock (machine UTC + clockSkewSeconds) at the time the request was processed.</summary>
     public required DateTime Now { get; init; }
+    /// <summary>The X-Client-Token this request held from its arrival (disk creation only; 1.2).</summary>
+    public Evs.ClientTokenClaim? ClientToken { get; init; }
 
     public string this[string routeValue] => RouteValues[routeValue];
 }

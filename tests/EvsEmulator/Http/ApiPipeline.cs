@@ -63,8 +63,12 @@ public sealed class ApiPipeline(EmulatorServer server)
             if (body.Length > 0) await response.Body.WriteAsync(body);
         }
 
+        Evs.ClientTokenClaim? claim = null;
         try
         {
+            // A disk create holds its X-Client-Token from arrival (before latency, limits and faults) until it ends.
+            claim = Evs.VolumeCreateRoutes.ClaimOnArrival(server.World, route, ctx.Request.Headers, requestId);
+
             if (config.LatencyMs > 0) await Task.Delay(config.LatencyMs, ctx.RequestAborted);
 
             // Gap (§10): EVS publishes no rate limits or rate-limit headers: throttling is off by default and its
@@ -104,7 +108,7 @@ public sealed class ApiPipeline(EmulatorServer server)
                 }
             }
 
-            var fault = server.Faults.Draw(config.Faults, method, rawPath);
+            var fault = server.Faults.Draw(config.Faults, method, rawPath, rawQuery);
             entry.Fault = fault;
             switch (fault)
             {
@@ -130,7 +134,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             var body = await ReadBodyAsync(ctx.Request, ctx.RequestAborted);
             var result = body is null
                 ? ApiResult.GatewayError(413, "APIGW.0201", "Request entity too large.", requestId)
-                : Process(ctx, route, routeValues, rawPath, rawQuery, body, requestId, entry);
+                : Process(ctx, route, routeValues, rawPath, rawQuery, body, requestId, entry, claim);
 
             switch (fault)
             {
@@ -178,12 +182,13 @@ public sealed class ApiPipeline(EmulatorServer server)
         }
         finally
         {
+            claim?.Dispose();
             Record();
         }
     }
 
     private ApiResult Process(HttpContext ctx, ApiRoute? route, Dictionary<string, string> routeValues, string rawPath,
-        string rawQuery, byte[] body, string requestId, RequestLogEntry entry)
+        string rawQuery, byte[] body, string requestId, RequestLogEntry entry, Evs.ClientTokenClaim? claim)
     {
         if (route is null) return ApiResult.GatewayError(404, "APIGW.0101", UnknownApiMessage, requestId);
 
@@ -248,6 +253,7 @@ public sealed class ApiPipeline(EmulatorServer server)
             Stats = server.Stats,
             Log = entry,
             Now = now,
+            ClientToken = claim,
         };
         try
         {

@@ -39,6 +39,11 @@ public sealed class RequestLogEntry
     /// <summary>What refused the request: "global" (rateLimitPerSecond), "all", "read" or "write"; null if admitted.</summary>
     public string? ThrottledBy { get; set; }
     public double DurationMs { get; set; }
+    /// <summary>1.2: the X-Client-Token a disk create sent, and whether the first answer was replayed to it.</summary>
+    public string? ClientToken { get; set; }
+    public bool Replayed { get; set; }
+    /// <summary>1.2: the scripted response (POST /__emulator/overrides) that answered the request.</summary>
+    public string? OverrideId { get; set; }
 
     public void Write(Utf8JsonWriter w)
     {
@@ -65,6 +70,10 @@ public sealed class RequestLogEntry
         w.StringOrNull("rateLimitKey", RateLimitKey);
         w.StringOrNull("throttledBy", ThrottledBy);
         w.WriteNumber("durationMs", Math.Round(DurationMs, 3));
+        // 1.2
+        w.StringOrNull("clientToken", ClientToken);
+        w.WriteBoolean("replayed", Replayed);
+        w.StringOrNull("overrideId", OverrideId);
         w.WriteEndObject();
     }
 }
@@ -80,6 +89,9 @@ public sealed class RequestStats
     private long _dropped;
     private long _requests;
     private long _snapshotsCreated;
+    private long _volumesCreated;
+    private long _jobsCreated;
+    private long _clientTokenReplays;
     private long _rateLimited;
     private long _authFailures;
     private long _clientAborted;
@@ -133,6 +145,21 @@ public sealed class RequestStats
         lock (_gate) _snapshotsCreated++;
     }
 
+    /// <summary>A create request made <paramref name="disks"/> disks under one job (1.2).</summary>
+    public void VolumesCreated(int disks)
+    {
+        lock (_gate)
+        {
+            _volumesCreated += disks;
+            _jobsCreated++;
+        }
+    }
+
+    public void ClientTokenReplayed()
+    {
+        lock (_gate) _clientTokenReplays++;
+    }
+
     public int ClearLog()
     {
         lock (_gate)
@@ -149,6 +176,7 @@ public sealed class RequestStats
         lock (_gate)
         {
             _requests = _snapshotsCreated = _rateLimited = _authFailures = _clientAborted = 0;
+            _volumesCreated = _jobsCreated = _clientTokenReplays = 0;
             _byRoute.Clear();
             _byStatus.Clear();
             foreach (var k in FaultConfig.Kinds) _faults[k] = 0;
@@ -195,6 +223,10 @@ public sealed class RequestStats
             w.WriteNumber("authFailures", _authFailures);
             w.WriteNumber("clientAborted", _clientAborted);
             w.WriteNumber("snapshotsCreated", _snapshotsCreated);
+            // 1.2
+            w.WriteNumber("volumesCreated", _volumesCreated);
+            w.WriteNumber("jobsCreated", _jobsCreated);
+            w.WriteNumber("clientTokenReplays", _clientTokenReplays);
             w.WriteStartObject("tokensIssued");
             foreach (var (k, v) in _tokensIssued) w.WriteNumber(k, v);
             w.WriteEndObject();

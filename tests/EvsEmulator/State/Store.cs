@@ -169,9 +169,26 @@ public sealed class Store(int seed)
         return i >= 0 ? i + 1 : ~i;
     }
 
+    /// <summary>Disk-create jobs of this project by id (1.2).</summary>
+    public Dictionary<string, Job> Jobs { get; } = new(StringComparer.Ordinal);
+    private readonly List<Job> _runningJobs = [];
+
+    public void AddJob(Job job)
+    {
+        Jobs.Add(job.Id, job);
+        _runningJobs.Add(job);
+    }
+
+    public void RemoveVolume(Volume v)
+    {
+        Volumes.Remove(v.Id);
+        VolumeList.Remove(v);
+    }
+
     /// <summary>Applies every lifecycle transition that is due at <paramref name="now"/>.</summary>
     public void Advance(DateTime now)
     {
+        if (_runningJobs.Count > 0) CompleteJobs(now);
         if (_timed.Count == 0) return;
         List<Snapshot>? due = null;
         foreach (var s in _timed)
@@ -209,5 +226,54 @@ public sealed class Store(int seed)
                     break;
             }
         }
+    }
+
+    /// <summary>Ends the jobs that are due: their disks become available (or in-use, attached to the job's server), or
+    /// error / disappear when the job fails. A disk whose status was forced meanwhile (control plane) is left alone.</summary>
+    private void CompleteJobs(DateTime now)
+    {
+        for (var i = _runningJobs.Count - 1; i >= 0; i--)
+        {
+            var job = _runningJobs[i];
+            if (now < job.EndTime) continue;
+            _runningJobs.RemoveAt(i);
+            job.Completed = true;
+            foreach (var item in job.Items)
+            {
+                if (FindVolume(item.VolumeId) is not { Status: VolumeStatus.Creating } v) continue;
+                v.UpdatedAt = job.EndTime;
+                if (job.Fails)
+                {
+                    if (job.FailedDisk == FailureRule.DiskDeleted) RemoveVolume(v);
+                    else v.Status = VolumeStatus.Error;
+                }
+                else if (item.ServerId is not null)
+                {
+                    v.Attachments.Add(new Attachment
+                    {
+                        AttachmentId = item.AttachmentId!,
+                        ServerId = item.ServerId,
+                        Device = item.Device!,
+                        AttachedAt = job.EndTime,
+                    });
+                    v.Status = VolumeStatus.InUse;
+                }
+                else v.Status = VolumeStatus.Available;
+            }
+        }
+    }
+
+    /// <summary>Devices of a server taken by attached disks or promised to running create jobs, by their letter
+    /// (/dev/sdb, /dev/vdb and /dev/xvdb all take "b").</summary>
+    public HashSet<char> DeviceLettersOf(string serverId)
+    {
+        var letters = new HashSet<char>();
+        foreach (var v in VolumeList)
+            foreach (var a in v.Attachments)
+                if (a.ServerId == serverId && a.Device.Length > 0) letters.Add(a.Device[^1]);
+        foreach (var job in _runningJobs)
+            foreach (var item in job.Items)
+                if (item.ServerId == serverId && item.Device is { Length: > 0 } d) letters.Add(d[^1]);
+        return letters;
     }
 }

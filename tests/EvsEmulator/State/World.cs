@@ -20,6 +20,27 @@ public sealed class World
     /// <summary>"default", "file" or "posted".</summary>
     public required string SeedSource { get; init; }
 
+    /// <summary>X-Client-Token answers of disk creation (1.2), across projects: a token is one request everywhere.</summary>
+    public Evs.ClientTokenRegistry ClientTokens { get; } = new();
+
+    /// <summary>Control-plane rules that make disk-create jobs fail (1.2), in the order they were added.</summary>
+    public List<FailureRule> JobFailures { get; } = [];
+    /// <summary>Numbers failure rule ids (failure-1, failure-2, ...); not reset by clearing the rules.</summary>
+    public int FailureRulesAdded { get; set; }
+
+    /// <summary>The first rule matching a create request, used up by one; null when the job is to succeed.</summary>
+    public FailureRule? TakeJobFailure(string projectId, string? snapshotId)
+    {
+        lock (Gate)
+        {
+            var rule = JobFailures.FirstOrDefault(r => r.Matches(projectId, snapshotId));
+            if (rule is null) return null;
+            if (rule.Remaining is { } n) rule.Remaining = n - 1;
+            rule.Used++;
+            return rule;
+        }
+    }
+
     /// <summary>The first project of the seed: the one the 1.0 fields of GET /__emulator/info describe.</summary>
     public Project DefaultProject => Projects[0];
 
