@@ -662,6 +662,7 @@ public static class AdminRoutes
     /// (no lifecycle); without volumeId the snapshots are spread round-robin over all disks.</summary>
     private static ApiResult AddSnapshots(EmulatorServer server, JsonObject body)
     {
+        if (body.ContainsKey("items")) return AddSnapshotItems(server, body);
         CheckKeys(body, "count", "volumeId", "status", "namePrefix", "projectId");
         var count = GetInt(body, "count", 1, 1, 1_000_000);
         var volumeId = GetString(body, "volumeId");
@@ -708,6 +709,98 @@ public static class AdminRoutes
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>POST /__emulator/snapshots with <c>items</c> (1.2): snapshots described one by one (histories for
+    /// retention tests): all are checked before any is added, then added with one sort. Static statuses.</summary>
+    private static ApiResult AddSnapshotItems(EmulatorServer server, JsonObject body)
+    {
+        CheckKeys(body, "items", "projectId");
+        if (body["items"] is not JsonArray items) throw new AdminException(400, "items must be an array of snapshot descriptions");
+        if (items.Count > 1_000_000) throw new AdminException(400, "items: at most 1000000 snapshots at once");
+        var projectId = GetString(body, "projectId");
+        var firstVolumeId = items.Count > 0 && items[0] is JsonObject f && f["volumeId"] is JsonValue fv
+                            && fv.GetValueKind() == JsonValueKind.String ? fv.GetValue<string>() : null;
+        var store = projectId is null && firstVolumeId is not null ? StoreOfVolumeOr404(server, firstVolumeId) : ProjectStore(server, projectId);
+        // Fixed ids must be unique across projects; the other projects are checked first, each under its own lock.
+        var fixedIds = items.OfType<JsonObject>().Select(o => o["id"]).OfType<JsonValue>()
+            .Where(v => v.GetValueKind() == JsonValueKind.String).Select(v => v.GetValue<string>()).ToList();
+        foreach (var other in server.World.Projects.Select(p => p.Store).Where(x => x != store))
+            lock (other.Gate)
+                if (fixedIds.FirstOrDefault(id => other.FindSnapshot(id) is not null) is { } taken)
+                    throw new AdminException(400, $"items: snapshot id {taken} is used already (in project {other.ProjectId})");
+        var ids = new List<string>(items.Count);
+        lock (store.Gate)
+        {
+            var now = server.Now;
+            store.Advance(now);
+            var byName = store.VolumeList.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var batch = new List<Snapshot>(items.Count);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var at = $"items[{i}]";
+                if (items[i] is not JsonObject item) throw new AdminException(400, $"{at}: must be an object");
+                try { batch.Add(SnapshotItem(item, at, store, byName, now, seen)); }
+                catch (ConfigException e) { throw new AdminException(400, e.Message); }
+            }
+            store.AddSnapshots(batch);
+            ids.AddRange(batch.Select(x => x.Id));
+        }
+        return Json(201, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", ids.Count);
+            w.WriteStartArray("ids");
+            foreach (var id in ids) w.WriteStringValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static Snapshot SnapshotItem(JsonObject item, string at, Store store, Dictionary<string, Volume> byName, DateTime now,
+        HashSet<string> seen)
+    {
+        foreach (var (key, _) in item)
+            if (key is not ("name" or "volumeId" or "volumeName" or "createdAt" or "status" or "metadata" or "description" or "id"))
+                throw new ConfigException($"{at}.{key}: unknown field (allowed: name, volumeId, volumeName, createdAt, status, metadata, description, id)");
+        string? Str(string key) => item[key] is null ? null
+            : item[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
+            : throw new ConfigException($"{at}.{key}: must be a string");
+        var volumeId = Str("volumeId");
+        var volumeName = Str("volumeName");
+        if ((volumeId is null) == (volumeName is null)) throw new ConfigException($"{at}: give exactly one of volumeId or volumeName");
+        var volume = volumeId is not null
+            ? store.FindVolume(volumeId) ?? throw new ConfigException($"{at}.volumeId: no volume {volumeId} in project {store.ProjectId}")
+            : byName.GetValueOrDefault(volumeName!) ?? throw new ConfigException($"{at}.volumeName: no volume named '{volumeName}' in project {store.ProjectId}");
+        var status = Str("status") ?? SnapshotStatus.Available;
+        if (!SnapshotStatus.All.Contains(status)) throw new ConfigException($"{at}.status: must be one of {string.Join(", ", SnapshotStatus.All)}");
+        var createdAt = SeedTime.Parse(Str("createdAt") ?? "now", now, at + ".createdAt", mustBePast: true);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (item["metadata"] is { } md)
+        {
+            if (md is not JsonObject mo) throw new ConfigException($"{at}.metadata: must be an object of strings");
+            foreach (var (k, v) in mo)
+                metadata[k] = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String ? jv.GetValue<string>()
+                    : throw new ConfigException($"{at}.metadata.{k}: must be a string");
+        }
+        var drawn = store.Ids.NextUuid();
+        var id = Str("id") ?? drawn;
+        if (!Validation.IsUuid(id)) throw new ConfigException($"{at}.id: must be a UUID");
+        if (!seen.Add(id) || store.FindSnapshot(id) is not null)
+            throw new ConfigException($"{at}.id: snapshot id {id} is used already");
+        return new Snapshot
+        {
+            Id = id,
+            Name = Str("name"),
+            Description = Str("description"),
+            VolumeId = volume.Id,
+            Size = volume.Size,
+            CreatedAt = createdAt,
+            UpdatedAt = createdAt,
+            Metadata = metadata,
+            Status = status,
+        };
     }
 
     private static ApiResult PatchSnapshot(EmulatorServer server, string id, JsonObject body)
