@@ -34,6 +34,8 @@ public sealed class EmulatorServer : IAsyncDisposable
     public FaultInjector Faults { get; }
     public RateLimiter RateLimiter { get; } = new();
     public CredentialRateLimiter CredentialRateLimiter { get; } = new();
+    /// <summary>Scripted responses (POST /__emulator/overrides, 1.2).</summary>
+    public OverrideList Overrides { get; } = new();
     public int Port { get; private set; }
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
@@ -113,6 +115,8 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
+            // Scripted responses may carry non-ASCII header text (sent as UTF-8); control characters stay refused.
+            k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             k.Listen(IPAddress.Loopback, options.Port);
         });
 
@@ -143,6 +147,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             Faults.Reseed(_startupConfig.Seed);
             RateLimiter.Reset();
             CredentialRateLimiter.Reset();
+            Overrides.Clear();
             Stats.ClearLog();
             Stats.ClearCounters();
         }

@@ -55,6 +55,10 @@ public static class AdminRoutes
                 ("POST", ["jobs", "failures"]) => AddFailure(server, RequireObject(body ?? new JsonObject())),
                 ("DELETE", ["jobs", "failures"]) => ClearFailures(server),
                 ("GET", ["client-tokens"]) => ListClientTokens(server),
+                ("GET", ["overrides"]) => ListOverrides(server),
+                ("POST", ["overrides"]) => Json(201, server.Overrides.Add(RequireObject(body)).Write),
+                ("DELETE", ["overrides"]) => Cleared(server.Overrides.Clear()),
+                ("DELETE", ["overrides", var id]) => server.Overrides.Remove(id) ? Cleared(1) : throw new AdminException(404, $"no override {id}"),
                 _ => throw new AdminException(404, $"unknown admin endpoint {method} {ctx.Request.Path}"),
             };
         }
@@ -850,6 +854,20 @@ public static class AdminRoutes
     {
         try { return StoreOfVolume(server, volumeId); }
         catch (AdminException) { return server.Store; }
+    }
+
+    private static ApiResult ListOverrides(EmulatorServer server)
+    {
+        var all = server.Overrides.All();
+        return Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", all.Count);
+            w.WriteStartArray("overrides");
+            foreach (var o in all) o.Write(w);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
     }
 
     /// <summary>GET /__emulator/jobs (1.2): every disk-create job (of one project with projectId), oldest first.</summary>

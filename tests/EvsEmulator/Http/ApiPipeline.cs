@@ -66,6 +66,15 @@ public sealed class ApiPipeline(EmulatorServer server)
         Evs.ClientTokenClaim? claim = null;
         try
         {
+            // A scripted response answers before anything else (latency, limits, faults, auth, routing).
+            if (server.Overrides.Take(method, rawPath, rawQuery) is { } scripted)
+            {
+                entry.Fault = "override";
+                entry.OverrideId = scripted.Id;
+                await SendOverride(ctx, scripted, requestId, iam, entry, Record);
+                return;
+            }
+
             // A disk create holds its X-Client-Token from arrival (before latency, limits and faults) until it ends.
             claim = Evs.VolumeCreateRoutes.ClaimOnArrival(server.World, route, ctx.Request.Headers, requestId);
 
@@ -263,6 +272,24 @@ public sealed class ApiPipeline(EmulatorServer server)
         {
             return e.Result;
         }
+    }
+
+    /// <summary>Writes a scripted response: after its delay, its status, the common headers (its own replace them), its
+    /// body streamed in its chunks. Logged before the body is sent, as any response.</summary>
+    private async Task SendOverride(HttpContext ctx, ResponseOverride o, string requestId, bool iam, RequestLogEntry entry, Action record)
+    {
+        if (o.DelayMs > 0) await Task.Delay(o.DelayMs, ctx.RequestAborted);
+        var response = ctx.Response;
+        response.StatusCode = o.Status;
+        WriteCommonHeaders(ctx, requestId, server.Now);
+        if (iam) response.Headers["X-IAM-Trace-Id"] = Guid.NewGuid().ToString("N");
+        foreach (var (name, values) in o.Headers) response.Headers[name] = values;
+        var total = o.TotalBytes;
+        if (!o.HasContentType && total > 0) response.ContentType = ApiResult.JsonContentType;
+        response.ContentLength = total;
+        entry.Status = o.Status;
+        record();
+        if (total > 0) await o.WriteBodyAsync(response.Body, ctx.RequestAborted);
     }
 
     private static ApiResult Throttled(string requestId) =>

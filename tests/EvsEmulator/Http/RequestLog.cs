@@ -180,6 +180,7 @@ public sealed class RequestStats
             _byRoute.Clear();
             _byStatus.Clear();
             foreach (var k in FaultConfig.Kinds) _faults[k] = 0;
+            _faults.Remove("override");
             foreach (var k in _tokensIssued.Keys.ToList()) _tokensIssued[k] = 0;
             _throttledByCredential.Clear();
             foreach (var k in _credentialsIssued.Keys.ToList()) _credentialsIssued[k] = 0;
@@ -215,6 +216,8 @@ public sealed class RequestStats
             w.WriteEndObject();
             w.WriteStartObject("faults");
             foreach (var k in FaultConfig.Kinds) w.WriteNumber(k, _faults[k]);
+            // 1.2: requests answered by a scripted response.
+            w.WriteNumber("override", _faults.GetValueOrDefault("override"));
             w.WriteEndObject();
             w.WriteNumber("rateLimited", _rateLimited);
             w.WriteStartObject("throttledByCredential");
