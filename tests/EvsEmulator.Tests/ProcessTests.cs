@@ -67,6 +67,43 @@ public class ProcessTests
     }
 
     [Fact]
+    public async Task ParentPid_ExitsWhenTheParentIsGone()
+    {
+        // A stand-in parent: a process this test starts and then kills, as a crashed launcher would be.
+        using var parent = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        using var p = Start("--port", "0", "--parent-pid", parent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            var first = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.StartsWith("EVS emulator listening on http://127.0.0.1:", first);
+            // Still running while the parent lives (it polls every second).
+            Assert.False(p.WaitForExit(2500), "emulator exited while its parent was alive");
+            parent.Kill();
+            parent.WaitForExit();
+            Assert.True(p.WaitForExit(15_000), "emulator did not exit after its parent was killed");
+            Assert.Equal(0, p.ExitCode);
+            Assert.Contains($"parent process {parent.Id} is gone", await p.StandardError.ReadToEndAsync());
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            if (!parent.HasExited) parent.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task ParentPid_OfNoProcess_IsAnError()
+    {
+        using var gone = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        gone.WaitForExit();
+        using var p = Start("--port", "0", "--parent-pid", gone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(p.WaitForExit(20_000));
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("no such process", await p.StandardError.ReadToEndAsync());
+        Assert.Throws<ConfigException>(() => EmulatorOptions.Parse(["--parent-pid", "abc"]));
+    }
+
+    [Fact]
     public async Task BadOption_ExitsWithErrorOnStderr()
     {
         using var p = Start("--no-such-option");

@@ -381,6 +381,8 @@ public sealed class EmulatorOptions
 {
     public int Port { get; set; }
     public bool ExitOnStdinClose { get; set; }
+    /// <summary>1.2: exit when this process is gone (checked every second).</summary>
+    public int? ParentPid { get; set; }
     public bool Help { get; set; }
     public RuntimeConfig Config { get; set; } = new();
     /// <summary>The parsed --seed-file document, or null for the default seed.</summary>
@@ -408,6 +410,7 @@ public sealed class EmulatorOptions
           --security-token-lifetime-seconds S      Lifetime of securitytokens credentials (default: duration_seconds)
           --metadata-credential-lifetime-seconds S Lifetime of ECS metadata credentials (default 3600)
           --exit-on-stdin-close       Exit when stdin reaches end of file
+          --parent-pid N              Exit when process N is gone (checked every second)
           --help                      Show this text
         """;
 
@@ -462,6 +465,12 @@ public sealed class EmulatorOptions
                     break;
                 case "--exit-on-stdin-close":
                     options.ExitOnStdinClose = true;
+                    break;
+                case "--parent-pid":
+                    var pidText = Value();
+                    if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var parentPid) || parentPid <= 0)
+                        throw new ConfigException($"--parent-pid must be a process id (a positive integer), got '{pidText}'");
+                    options.ParentPid = parentPid;
                     break;
                 case "--config":
                     configFile = Value();

@@ -19,6 +19,12 @@ public static class Program
             Console.WriteLine(EmulatorOptions.Usage);
             return 0;
         }
+        ParentWatch? parent = null;
+        if (options.ParentPid is { } parentPid && (parent = ParentWatch.Find(parentPid)) is null)
+        {
+            await Console.Error.WriteLineAsync($"EVS emulator: --parent-pid {parentPid}: no such process");
+            return 2;
+        }
 
         EmulatorServer server;
         try
@@ -41,6 +47,7 @@ public static class Program
 
             using var stop = new CancellationTokenSource();
             if (options.ExitOnStdinClose) WatchStdin(stop);
+            parent?.Start(stop);
             // SIGINT/SIGTERM are handled by the host; stdin EOF cancels through the token.
             await server.WaitForShutdownAsync(stop.Token);
         }
@@ -64,6 +71,63 @@ public static class Program
         {
             IsBackground = true,
             Name = "stdin-watch",
+        };
+        thread.Start();
+    }
+}
+
+/// <summary>--parent-pid: a launcher that dies without closing our stdin (killed, crashed) still takes the emulator
+/// with it. The process is identified by its id and start time, so a reused id does not keep the emulator alive.</summary>
+public sealed class ParentWatch
+{
+    private readonly int _pid;
+    private readonly DateTime? _startTime;
+
+    private ParentWatch(int pid, DateTime? startTime)
+    {
+        _pid = pid;
+        _startTime = startTime;
+    }
+
+    /// <summary>The watch of a running process, or null when there is no such process.</summary>
+    public static ParentWatch? Find(int pid) => Alive(pid, null, out var started) ? new ParentWatch(pid, started) : null;
+
+    public bool IsAlive => Alive(_pid, _startTime, out _);
+
+    private static bool Alive(int pid, DateTime? expectedStart, out DateTime? started)
+    {
+        started = null;
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            if (p.HasExited) return false;
+            try { started = p.StartTime; }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+            return expectedStart is null || started is null || started == expectedStart;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Polls every second; cancels <paramref name="stop"/> when the process is gone.</summary>
+    public void Start(CancellationTokenSource stop)
+    {
+        var thread = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1))) return;
+                if (IsAlive) continue;
+                Console.Error.WriteLine($"EVS emulator: parent process {_pid} is gone; stopping.");
+                stop.Cancel();
+                return;
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "parent-watch",
         };
         thread.Start();
     }
