@@ -180,6 +180,9 @@ public static class AdminRoutes
             w.WriteString("iamIdTokenTokens", baseUrl + Iam.CredentialRoutes.IdTokenPath);
             w.WriteString("metadataToken", baseUrl + Metadata.MetadataService.TokenPath);
             w.WriteString("metadataSecurityKey", baseUrl + Metadata.MetadataService.SecurityKeyPath);
+            // 1.2
+            w.WriteString("evsCreateVolumes", $"{baseUrl}/v2.1/{d.ProjectId}/cloudvolumes");
+            w.WriteString("evsJobs", $"{baseUrl}/v1/{d.ProjectId}/jobs");
             w.WriteEndObject();
             using (var part = JsonDocument.Parse(defaultPart))
                 foreach (var p in part.RootElement.EnumerateObject()) p.WriteTo(w);

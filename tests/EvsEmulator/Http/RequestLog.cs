@@ -216,9 +216,9 @@ public sealed class RequestStats
             w.WriteEndObject();
             w.WriteStartObject("faults");
             foreach (var k in FaultConfig.Kinds) w.WriteNumber(k, _faults[k]);
-            // 1.2: requests answered by a scripted response.
-            w.WriteNumber("override", _faults.GetValueOrDefault("override"));
             w.WriteEndObject();
+            // 1.2: requests answered by a scripted response (kept out of `faults`, whose keys are the fault kinds).
+            w.WriteNumber("overridden", _faults.GetValueOrDefault("override"));
             w.WriteNumber("rateLimited", _rateLimited);
             w.WriteStartObject("throttledByCredential");
             foreach (var (k, v) in _throttledByCredential.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteNumber(k, v);
