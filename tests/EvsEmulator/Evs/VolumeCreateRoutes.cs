@@ -111,7 +111,6 @@ public static class VolumeCreateRoutes
         var now = call.Now;
         var config = call.Config;
         var jobId = store.Ids.NextUuid();
-        var failure = call.World.TakeJobFailure(store.ProjectId, plan.Source?.Id);
         var letters = plan.Server is null ? null : store.DeviceLettersOf(plan.Server.Id);
         var volumes = new List<Volume>(plan.Count);
         var items = new List<JobItem>(plan.Count);
@@ -159,6 +158,8 @@ public static class VolumeCreateRoutes
                 ServerId = plan.Server?.Id, Device = device, AttachmentId = attachmentId,
             });
         }
+        // Taken last, once nothing can refuse the request any more: a refused request uses up no failure rule.
+        var failure = call.World.TakeJobFailure(store.ProjectId, plan.Source?.Id);
         var runningAt = now.AddSeconds(config.JobInitSeconds);
         var job = new Job
         {

@@ -3,7 +3,8 @@ namespace EvsEmulator.State;
 /// <summary>Everything a seed describes: accounts, users, credentials, projects (each with its own <see cref="Store"/>),
 /// servers, agencies and identity providers, plus the tokens and temporary credentials issued at run time.
 /// The directory parts that change at run time (tokens, credentials) are guarded by <see cref="Gate"/>; a project's
-/// disks and snapshots by its own <see cref="Store.Gate"/>. Nothing holds both locks at once.</summary>
+/// disks and snapshots by its own <see cref="Store.Gate"/>. Only disk creation takes <see cref="Gate"/> inside a
+/// <see cref="Store.Gate"/> (to use up a failure rule); nothing takes them the other way round.</summary>
 public sealed class World
 {
     public object Gate { get; } = new();
