@@ -64,6 +64,19 @@ function Get-TestRequests { @((Invoke-EvsEmulatorAdmin -Emulator $script:Emulato
 
 function Get-TestVolumeId([string] $Name) { $script:Info.volumeIds.$Name }
 
+# The emulator notices a client's disconnect asynchronously (when its delayed
+# answer is cancelled), so a counter of aborts may lag the cmdlet by a moment:
+# read it until it reaches the expected value or a bounded wait ends.
+function Wait-TestStat([string] $Name, [int] $AtLeast, [int] $TimeoutMs = 5000) {
+    $deadline = [DateTime]::UtcNow.AddMilliseconds($TimeoutMs)
+    do {
+        $value = (Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path stats).$Name
+        if ($value -ge $AtLeast) { return $value }
+        Start-Sleep -Milliseconds 50
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $value
+}
+
 function Get-TestSnapshots { @((Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path 'snapshots').snapshots) }
 
 function Measure-TestStop {

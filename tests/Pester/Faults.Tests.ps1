@@ -250,7 +250,7 @@ Describe 'Timeouts and Ctrl+C' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 4.5
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'RequestTimeout,*'
         $failures[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
-        (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path stats).clientAborted | Should -BeGreaterOrEqual 2
+        Wait-TestStat clientAborted -AtLeast 2 | Should -BeGreaterOrEqual 2
     }
 
     It 'cancels an in-flight request promptly on Ctrl+C' {
@@ -261,7 +261,7 @@ Describe 'Timeouts and Ctrl+C' {
         $stop.StopSeconds | Should -BeLessThan 2
         $stop.State | Should -Be 'Stopped'
         Start-Sleep -Milliseconds 300
-        (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path stats).clientAborted | Should -BeGreaterOrEqual 1
+        Wait-TestStat clientAborted -AtLeast 1 | Should -BeGreaterOrEqual 1
     }
 }
 
