@@ -33,6 +33,7 @@ namespace EvsSnapshot.Client
             Proxy = settings.Proxy;
             Api = api;
             Snapshots = new SnapshotOperations(api);
+            Volumes = new VolumeOperations(api);
             _auth = auth;
             ConnectedAt = api.Transport.Time.GetUtcNow().UtcDateTime;
         }
@@ -87,6 +88,9 @@ namespace EvsSnapshot.Client
 
         /// <summary>Changes to snapshots, with their rules.</summary>
         public SnapshotOperations Snapshots { get; }
+
+        /// <summary>Disks made from snapshots (evs-api.md §11).</summary>
+        public VolumeOperations Volumes { get; }
 
         /// <summary>The credential's stable, non-secret key now (see <see cref="AuthProvider.CredentialKey"/>).</summary>
         public string CredentialKey => _auth.CredentialKey;

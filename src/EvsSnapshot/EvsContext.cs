@@ -26,6 +26,7 @@ namespace EvsSnapshot
         internal EvsApi Api => Client.Api;
 
         internal SnapshotOperations Snapshots => Client.Snapshots;
+        internal VolumeOperations Volumes => Client.Volumes;
 
         /// <summary>Answers for argument completion, kept for a short while per context.</summary>
         internal CompletionCache Completions => _completions ??= new CompletionCache(Client.Api);

@@ -144,7 +144,7 @@ public class WireMapperTests
         Assert.Equal(100, v.Size);
         var a = Assert.Single(v.Attachments);
         Assert.Equal("srv", a.ServerId);
-        Assert.Equal("att-legacy", a.AttachmentId);
+        Assert.Null(a.AttachmentId); // the attachment record's own id only, never `id` (the volume id) as a stand-in
         Assert.Equal(DateTimeKind.Utc, a.AttachedAtUtc!.Value.Kind);
         Assert.Equal(DateTimeKind.Local, a.AttachedAt!.Value.Kind);
         Assert.Equal("s1", v.SourceSnapshotId);

@@ -43,11 +43,13 @@ Describe 'Default tables' {
     It 'disks at 120 and 80 columns' {
         $volumes = Get-EvsVolume
         $wide = Get-TableLines $volumes 120
-        $wide[0] | Should -Match '^Name\s+Status\s+Size\s+Zone\s+Type\s+Created \(local\)\s+Id$'
+        $wide[0] | Should -Match '^Name\s+Status\s+Size\s+Type\s+Zone\s+Server\s+Device\s+Created \(local\)\s+Id$'
         $wide | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
-        ($wide | Where-Object { $_ -like 'db01 *' }) | Should -Match "in-use\s+40 cn-north-4a\s+SSD\s+\S+ \S+ $((Get-TestVolumeId db01).Substring(0, 8))$"
+        $db01 = Get-EvsVolume -Name db01
+        ($wide | Where-Object { $_ -like 'db01 *' }) | Should -Match "in-use\s+40 SSD\s+cn-north-4a\s+$($db01.AttachedServerId.Substring(0, 8))\s+$($db01.Device)\s+\S+ \S+ $((Get-TestVolumeId db01).Substring(0, 8))$"
+        ($wide | Where-Object { $_ -like 'shared01 *' }) | Should -Match '\s[0-9a-f]{8}\+\s+/dev/'  # two servers: the first, and a mark for more
         $narrow = Get-TableLines $volumes 80
-        $narrow[0] | Should -Match '^Name\s+Status\s+Size\s+Zone\s+Type$'
+        $narrow[0] | Should -Match '^Name\s+Status\s+Size\s+Type\s+Zone\s+Server$'
         $narrow | Should -HaveCount ($volumes.Count + 2)
         $narrow | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
     }

@@ -109,13 +109,26 @@ namespace EvsSnapshot.Client
                 .WithQuery("name", query.Name)
                 .WithQuery("status", query.Status)
                 .WithQuery("availability_zone", query.AvailabilityZone)
-                .WithQuery("metadata", query.Metadata == null ? null : WireMapper.JsonObjectText(query.Metadata));
+                .WithQuery("metadata", query.Metadata == null ? null : WireMapper.JsonObjectText(query.Metadata))
+                .WithQuery("server_id", query.ServerId)
+                .WithQuery("multiattach", query.MultiAttach == null ? null : query.MultiAttach.Value ? "true" : "false")
+                .WithQuery("ids", query.Ids.Count == 0 ? null : IdsFilter(query.Ids));
             return Transport.SendAsync(request, r =>
             {
                 var list = WireMapper.Deserialize(r, WireJson.Default.VolumeListWire);
                 if (list.Volumes == null) throw new InvalidDataException("the 'volumes' array is missing.");
                 return new Page<VolumeDetails>(list.Volumes.Select(WireMapper.ToVolume).ToList(), list.Count, HasNext(list.Links));
             }, call);
+        }
+
+        /// <summary>Most ids one <c>ids</c> filter may hold (evs-api.md §12.1).</summary>
+        public const int MaxIdsPerVolumeList = 60;
+
+        /// <summary>The <c>ids</c> filter's format, <c>['id1','id2']</c> (§12.1); ids are validated UUIDs, so no quoting is needed.</summary>
+        internal static string IdsFilter(IList<string> ids)
+        {
+            if (ids.Count > MaxIdsPerVolumeList) throw new ArgumentException($"at most {MaxIdsPerVolumeList} ids per request", nameof(ids));
+            return "[" + string.Join(",", ids.Select(id => "'" + InputValidator.VolumeId(id) + "'")) + "]";
         }
 
         public Task<VolumeDetails> GetVolumeAsync(string volumeId, CallScope call)
@@ -147,6 +160,69 @@ namespace EvsSnapshot.Client
         /// <summary>Every page of a disk list, in order (for lookups that need them all).</summary>
         internal PageReader<VolumeDetails> ReadVolumes(VolumeQuery query, CallScope call) =>
             new PageReader<VolumeDetails>((offset, limit) => ListVolumesAsync(query, offset, limit, call), v => v.Id, 0, 1000, null);
+
+        /// <summary><c>POST /v2.1/{project_id}/cloudvolumes</c> (§11.1, §11.3), not yet sent: pay-per-use, with <c>X-Client-Token</c>.</summary>
+        internal ApiRequest CreateVolumeRequest(Operations.CreateVolumePlan plan, string clientToken)
+        {
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in plan.Metadata) metadata[pair.Key] = pair.Value;
+            metadata[Rules.VolumeFromSnapshotRule.CreateForVolumeIdKey] = "true"; // the answer then carries volume_ids (§11.3), as Terraform asks
+            var body = new CreateVolumeRequest
+            {
+                Volume = new CreateVolumeOption
+                {
+                    AvailabilityZone = plan.AvailabilityZone,
+                    VolumeType = plan.VolumeType,
+                    Size = plan.Size,
+                    SnapshotId = InputValidator.SnapshotId(plan.SnapshotId),
+                    Name = plan.Name,
+                    Description = plan.Description,
+                    Metadata = metadata,
+                    Iops = plan.Iops,
+                    Throughput = plan.Throughput,
+                },
+                ServerId = plan.ServerId,
+            };
+            var request = new ApiRequest(HttpMethod.Post, ApiService.Evs, "v2.1", Project, "cloudvolumes")
+            {
+                Operation = $"create a disk from snapshot {plan.SnapshotId}",
+                Body = JsonSerializer.SerializeToUtf8Bytes(body, WireJson.Default.CreateVolumeRequest),
+            };
+            return request.WithHeader("X-Client-Token", clientToken);
+        }
+
+        internal static (string jobId, string? volumeId) ParseCreateVolume(ApiResponse response)
+        {
+            var parsed = WireMapper.Deserialize(response, WireJson.Default.CreateVolumeResponse);
+            if (string.IsNullOrEmpty(parsed.JobId))
+            {
+                throw new InvalidDataException(parsed.OrderId != null ? "the answer has an order_id (a pre-paid order) and no job_id." : "the answer has no 'job_id'.");
+            }
+            return (parsed.JobId!, parsed.VolumeIds?.FirstOrDefault(id => !string.IsNullOrEmpty(id)));
+        }
+
+        /// <summary><c>GET /v1/{project_id}/jobs/{job_id}</c> on the EVS host (§11.6).</summary>
+        public Task<Operations.VolumeJob> GetJobAsync(string jobId, CallScope call)
+        {
+            jobId = InputValidator.JobId(jobId);
+            var request = new ApiRequest(HttpMethod.Get, ApiService.Evs, "v1", Project, "jobs", jobId) { Operation = $"get job {jobId}" };
+            return Transport.SendAsync(request, r =>
+            {
+                var job = WireMapper.Deserialize(r, WireJson.Default.JobWire);
+                if (string.IsNullOrEmpty(job.Status)) throw new InvalidDataException($"job {jobId} has no 'status'.");
+                var entities = job.Entities;
+                string? volumeId = entities?.VolumeId ?? entities?.SubJobs?.FirstOrDefault()?.Entities?.VolumeId;
+                return new Operations.VolumeJob
+                {
+                    JobId = string.IsNullOrEmpty(job.JobId) ? jobId : job.JobId!,
+                    Status = job.Status!,
+                    JobType = job.JobType,
+                    VolumeId = string.IsNullOrEmpty(volumeId) ? null : volumeId,
+                    ErrorCode = job.ErrorCode,
+                    FailReason = job.FailReason,
+                };
+            }, call);
+        }
 
         // ---------------------------------------------------------------- snapshots: reads
 

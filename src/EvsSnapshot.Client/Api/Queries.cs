@@ -21,5 +21,13 @@ namespace EvsSnapshot.Client
 
         /// <summary>Disks with all these metadata pairs: sent as the <c>metadata</c> JSON object string (evs-api.md §12.1).</summary>
         public IDictionary<string, string>? Metadata { get; set; }
+
+        /// <summary>Disks attached to this ECS server (<c>server_id</c>).</summary>
+        public string? ServerId { get; set; }
+
+        public bool? MultiAttach { get; set; }
+
+        /// <summary>Sent as one <c>ids</c> filter, at most <see cref="EvsApi.MaxIdsPerVolumeList"/>.</summary>
+        public IList<string> Ids { get; } = new List<string>();
     }
 }

@@ -68,7 +68,7 @@ namespace EvsSnapshot.Client.Json
                     {
                         ServerId = a.ServerId,
                         Device = a.Device,
-                        AttachmentId = a.AttachmentId ?? a.Id,
+                        AttachmentId = a.AttachmentId, // never the volume id (`id`) as a stand-in: §12.2
                         HostName = a.HostName,
                         AttachedAtUtc = ParseTime(a.AttachedAt, "attached_at"),
                     });
@@ -91,8 +91,13 @@ namespace EvsSnapshot.Client.Json
                 UpdatedAtUtc = ParseTime(wire.UpdatedAt, "updated_at"),
                 SourceSnapshotId = wire.SnapshotId,
                 ServiceType = wire.ServiceType,
-                Encrypted = ParseBool(wire.Encrypted, "encrypted"),
                 Tags = ToStringMap(wire.Tags),
+                Wwn = wire.Wwn,
+                SerialNumber = wire.SerialNumber,
+                EnterpriseProjectId = wire.EnterpriseProjectId,
+                ImageMetadata = ToStringMap(wire.ImageMetadata),
+                Iops = wire.Iops == null ? null : ParseInt(wire.Iops.TotalValue, "iops.total_val"),
+                Throughput = wire.Throughput == null ? null : ParseInt(wire.Throughput.TotalValue, "throughput.total_val"),
             };
         }
 

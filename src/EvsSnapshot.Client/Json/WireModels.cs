@@ -71,8 +71,19 @@ namespace EvsSnapshot.Client.Json
         [JsonPropertyName("updated_at")] public string? UpdatedAt { get; set; }
         [JsonPropertyName("snapshot_id")] public string? SnapshotId { get; set; }
         [JsonPropertyName("service_type")] public string? ServiceType { get; set; }
-        [JsonPropertyName("encrypted")] public JsonElement Encrypted { get; set; }
         [JsonPropertyName("tags")] public Dictionary<string, JsonElement>? Tags { get; set; }
+        [JsonPropertyName("wwn")] public string? Wwn { get; set; }
+        [JsonPropertyName("serial_number")] public string? SerialNumber { get; set; }
+        [JsonPropertyName("enterprise_project_id")] public string? EnterpriseProjectId { get; set; }
+        [JsonPropertyName("volume_image_metadata")] public Dictionary<string, JsonElement>? ImageMetadata { get; set; }
+        [JsonPropertyName("iops")] public ProvisionedWire? Iops { get; set; }
+        [JsonPropertyName("throughput")] public ProvisionedWire? Throughput { get; set; }
+    }
+
+    /// <summary><c>iops</c> / <c>throughput</c> of a disk: <c>{id, total_val, frozened}</c> (§12.2).</summary>
+    internal sealed class ProvisionedWire
+    {
+        [JsonPropertyName("total_val")] public JsonElement TotalValue { get; set; }
     }
 
     internal sealed class VolumeEnvelope
@@ -123,6 +134,56 @@ namespace EvsSnapshot.Client.Json
     internal sealed class RollbackRequest
     {
         [JsonPropertyName("rollback")] public RollbackOption Rollback { get; set; } = new RollbackOption();
+    }
+
+    // v2.1 disk create (§11.3) and the job API (§11.6)
+
+    internal sealed class CreateVolumeOption
+    {
+        [JsonPropertyName("availability_zone")] public string AvailabilityZone { get; set; } = string.Empty;
+        [JsonPropertyName("volume_type")] public string VolumeType { get; set; } = string.Empty;
+        [JsonPropertyName("size")] public int Size { get; set; }
+        [JsonPropertyName("snapshot_id")] public string? SnapshotId { get; set; }
+        [JsonPropertyName("name")] public string? Name { get; set; }
+        [JsonPropertyName("description")] public string? Description { get; set; }
+        [JsonPropertyName("metadata")] public Dictionary<string, string>? Metadata { get; set; }
+        [JsonPropertyName("iops")] public int? Iops { get; set; }
+        [JsonPropertyName("throughput")] public int? Throughput { get; set; }
+    }
+
+    internal sealed class CreateVolumeBssParam
+    {
+        [JsonPropertyName("chargingMode")] public string ChargingMode { get; set; } = "postPaid";
+    }
+
+    internal sealed class CreateVolumeRequest
+    {
+        [JsonPropertyName("volume")] public CreateVolumeOption Volume { get; set; } = new CreateVolumeOption();
+        [JsonPropertyName("bssParam")] public CreateVolumeBssParam BssParam { get; set; } = new CreateVolumeBssParam();
+        [JsonPropertyName("server_id")] public string? ServerId { get; set; }
+    }
+
+    internal sealed class CreateVolumeResponse
+    {
+        [JsonPropertyName("job_id")] public string? JobId { get; set; }
+        [JsonPropertyName("order_id")] public string? OrderId { get; set; }
+        [JsonPropertyName("volume_ids")] public List<string>? VolumeIds { get; set; }
+    }
+
+    internal sealed class JobEntitiesWire
+    {
+        [JsonPropertyName("volume_id")] public string? VolumeId { get; set; }
+        [JsonPropertyName("sub_jobs")] public List<JobWire>? SubJobs { get; set; }
+    }
+
+    internal sealed class JobWire
+    {
+        [JsonPropertyName("status")] public string? Status { get; set; }
+        [JsonPropertyName("job_id")] public string? JobId { get; set; }
+        [JsonPropertyName("job_type")] public string? JobType { get; set; }
+        [JsonPropertyName("error_code")] public string? ErrorCode { get; set; }
+        [JsonPropertyName("fail_reason")] public string? FailReason { get; set; }
+        [JsonPropertyName("entities")] public JobEntitiesWire? Entities { get; set; }
     }
 
     internal sealed class RollbackResponse
@@ -226,6 +287,9 @@ namespace EvsSnapshot.Client.Json
     [JsonSerializable(typeof(UpdateSnapshotRequest))]
     [JsonSerializable(typeof(RollbackRequest))]
     [JsonSerializable(typeof(RollbackResponse))]
+    [JsonSerializable(typeof(CreateVolumeRequest))]
+    [JsonSerializable(typeof(CreateVolumeResponse))]
+    [JsonSerializable(typeof(JobWire))]
     [JsonSerializable(typeof(MetadataBody))]
     [JsonSerializable(typeof(MetadataRequest))]
     [JsonSerializable(typeof(IamTokenRequest))]

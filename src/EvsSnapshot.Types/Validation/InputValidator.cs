@@ -75,6 +75,13 @@ namespace EvsSnapshot.Validation
         public static string VolumeId(string? value, string parameterName = "VolumeId") =>
             Uuid(value, parameterName, "InvalidVolumeId", "volume");
 
+        public static string ServerId(string? value, string parameterName = "ServerId") =>
+            Uuid(value, parameterName, "InvalidServerId", "server");
+
+        /// <summary>A job id from the API (a UUID in every documented answer, §11.6).</summary>
+        public static string JobId(string? value, string parameterName = "JobId") =>
+            Uuid(value, parameterName, "InvalidJobId", "job");
+
         public static string SnapshotId(string? value, string parameterName = "Id") =>
             Uuid(value, parameterName, "InvalidSnapshotId", "snapshot");
 
