@@ -33,6 +33,12 @@ namespace EvsSnapshot.Commands
         protected override IEnumerable<string> Values => VolumeStatus.All;
     }
 
+    /// <summary>The disk types of the v2.1 create (evs-api.md §11.3).</summary>
+    public sealed class VolumeTypeCompleter : StaticValueCompleter
+    {
+        protected override IEnumerable<string> Values => Client.Rules.VolumeFromSnapshotRule.VolumeTypes;
+    }
+
     /// <summary>The 34 regions with an EVS endpoint (EvsSnapshot.Client.Regions, evs-api.md §13.1).</summary>
     public sealed class RegionCompleter : StaticValueCompleter
     {

@@ -51,6 +51,14 @@ namespace EvsSnapshot.Commands
         [Parameter(ParameterSetName = ListSet)]
         public Hashtable? Metadata { get; set; }
 
+        /// <summary>Only disks attached to these ECS servers (the API's server_id filter: one listing per server).</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        public string[]? ServerId { get; set; }
+
+        /// <summary>Only shared disks (-MultiAttach), or only unshared ones (-MultiAttach:$false); filtered by the server.</summary>
+        [Parameter(ParameterSetName = ListSet)]
+        public SwitchParameter MultiAttach { get; set; }
+
         /// <summary>Only disks created before this instant, or longer ago than this age.</summary>
         [Parameter(ParameterSetName = ListSet)]
         [AgeOrInstant(nameof(OlderThan))]
@@ -79,6 +87,8 @@ namespace EvsSnapshot.Commands
                     _filter.CreatedBeforeUtc = Bound(nameof(OlderThan)) ? OlderThan : (DateTime?)null;
                     _filter.CreatedAfterUtc = Bound(nameof(NewerThan)) ? NewerThan : (DateTime?)null;
                     InputValidator.CreatedRange(_filter.CreatedBeforeUtc, _filter.CreatedAfterUtc);
+                    foreach (var server in ServerId ?? new string[0]) _filter.ServerIds.Add(InputValidator.ServerId(server));
+                    _filter.MultiAttach = Bound(nameof(MultiAttach)) ? MultiAttach.IsPresent : (bool?)null;
                 });
             }
             base.BeginProcessing();
@@ -95,14 +105,15 @@ namespace EvsSnapshot.Commands
                 {
                     try
                     {
-                        var volumeId = InputValidator.VolumeId(id, nameof(Id));
-                        WriteObject(Run(call => ActiveContext.Api.GetVolumeAsync(volumeId, call)));
+                        _pendingIds.Add(InputValidator.VolumeId(id, nameof(Id)));
                     }
                     catch (EvsException ex)
                     {
                         WriteEvsError(ex, id, "VolumeNotFound");
                     }
                 }
+                // Batched through the list's ids filter, 60 per request; written in the order given.
+                if (_pendingIds.Count >= Client.EvsApi.MaxIdsPerVolumeList) WritePendingIds();
                 return;
             }
 
@@ -122,7 +133,37 @@ namespace EvsSnapshot.Commands
             }
         }
 
+        private readonly List<string> _pendingIds = new List<string>();
+
+        private void WritePendingIds()
+        {
+            if (_pendingIds.Count == 0) return;
+            var ids = _pendingIds.ToArray();
+            _pendingIds.Clear();
+            IReadOnlyList<(string id, VolumeDetails? volume, EvsException? error)> results;
+            try
+            {
+                results = Run(call => VolumeBatch.ByIdsAsync(ActiveContext.Api, ids, call));
+            }
+            catch (EvsException ex)
+            {
+                WriteEvsError(ex, ids, "VolumeNotFound");
+                return;
+            }
+            foreach (var (id, volume, error) in results)
+            {
+                if (volume != null) WriteObject(volume);
+                else if (error != null) WriteEvsError(error, id, "VolumeNotFound");
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (ParameterSetName == ByIdSet) WritePendingIds();
+            base.EndProcessing();
+        }
+
         private bool OtherFilters => _filter.Statuses.Count > 0 || _filter.AvailabilityZone != null || _filter.Metadata.Count > 0
-                                     || _filter.CreatedBeforeUtc != null || _filter.CreatedAfterUtc != null;
+                                     || _filter.CreatedBeforeUtc != null || _filter.CreatedAfterUtc != null || _filter.ServerIds.Count > 0 || _filter.MultiAttach != null;
     }
 }

@@ -33,6 +33,12 @@ namespace EvsSnapshot.Client.Listing
 
         public DateTime? CreatedBeforeUtc { get; set; }
         public DateTime? CreatedAfterUtc { get; set; }
+
+        /// <summary>Disks attached to any of these ECS servers: one server query each (the API's <c>server_id</c>, §12.1).</summary>
+        public IList<string> ServerIds { get; } = new List<string>();
+
+        /// <summary>Shared disks only (true) or unshared only (false): the API's <c>multiattach</c>.</summary>
+        public bool? MultiAttach { get; set; }
     }
 
     /// <summary>The server queries to send (one stream each, in order) and the check every item must also pass.</summary>

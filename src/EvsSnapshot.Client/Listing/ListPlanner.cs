@@ -57,13 +57,17 @@ namespace EvsSnapshot.Client.Listing
             if (statusesLocal) local.Add(v => filter.Statuses.Contains(v.Status, StringComparer.OrdinalIgnoreCase));
             AddCreated(local, v => v.CreatedAtUtc, filter.CreatedBeforeUtc, filter.CreatedAfterUtc);
             var metadata = filter.Metadata.Count > 0 ? new Dictionary<string, string>(filter.Metadata, StringComparer.Ordinal) : null;
-            var queries = names.Select(name => new VolumeQuery
+            // One query per server always (the API takes one server_id), combined with each name query.
+            var servers = filter.ServerIds.Count == 0 ? new List<string?> { null } : filter.ServerIds.Distinct(StringComparer.OrdinalIgnoreCase).Cast<string?>().ToList();
+            var queries = servers.SelectMany(server => names.Select(name => new VolumeQuery
             {
                 Name = name,
                 Status = statuses.Single(),
                 AvailabilityZone = filter.AvailabilityZone,
                 Metadata = metadata,
-            }).ToList();
+                ServerId = server,
+                MultiAttach = filter.MultiAttach,
+            })).ToList();
             return new ListPlan<VolumeQuery, VolumeDetails>(queries, All(local));
         }
 
