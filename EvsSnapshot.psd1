@@ -15,6 +15,7 @@
         'Disconnect-EvsProject'
         'Get-EvsContext'
         'Get-EvsVolume'
+        'New-EvsVolume'
         'Get-EvsSnapshot'
         'New-EvsSnapshot'
         'Set-EvsSnapshot'

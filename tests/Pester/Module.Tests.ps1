@@ -6,7 +6,8 @@ BeforeAll {
     $script:ModulePath = Get-EvsModulePath
     $script:ModuleDir = Split-Path $ModulePath
     $script:Intended = @('Connect-EvsProject', 'Disconnect-EvsProject', 'Get-EvsContext', 'Get-EvsSnapshot', 'Get-EvsVolume',
-        'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Set-EvsSnapshot', 'Wait-EvsSnapshot')
+        'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Set-EvsSnapshot', 'Wait-EvsSnapshot',
+        'New-EvsVolume')
 
     $script:ConnectLine = "Connect-EvsProject -Region cn-north-4 -Endpoint '$($Emulator.Url)' -ProjectId '$($Info.projectId)' -Credential ([pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force)))"
 }
@@ -41,7 +42,7 @@ Describe 'Manifest and exports' {
     }
 
     It 'supports ShouldProcess on every cmdlet that changes state' {
-        foreach ($name in 'New-EvsSnapshot', 'Set-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot') {
+        foreach ($name in 'New-EvsSnapshot', 'Set-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'New-EvsVolume') {
             (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf'
             (Get-Command $name).Parameters.Keys | Should -Contain 'Confirm'
         }
