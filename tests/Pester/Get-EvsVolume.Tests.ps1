@@ -183,3 +183,130 @@ Describe 'Get-EvsVolume filters that never return nothing in silence' {
         Get-TestRequests | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-EvsVolume by server, by many ids, and the fields operators look for (evs-api.md §12)' {
+    BeforeAll {
+        $script:Features = $Info.projects | Where-Object name -EQ 'cn-north-4_features'
+        $script:Servers = @($Info.servers)
+    }
+    BeforeEach {
+        Reset-TestEmulator
+        $null = Connect-TestProject
+        Clear-TestRequestLog
+    }
+
+    It 'lists the disks of -ServerId with the API''s server_id filter, one request per server' {
+        $db = Get-EvsVolume -Name db01
+        $web = Get-EvsVolume -Name web01
+        Clear-TestRequestLog
+        $volumes = Get-EvsVolume -ServerId $db.AttachedServerId, $web.AttachedServerId
+        $expected = @(Get-EvsVolume | Where-Object { $_.Attachments.ServerId -contains $db.AttachedServerId -or $_.Attachments.ServerId -contains $web.AttachedServerId })
+        @($volumes.Name | Sort-Object) | Should -Be @($expected.Name | Sort-Object)
+        $lists = @(Get-TestRequests | Where-Object { $_.path -like '*/cloudvolumes/detail' -and $_.query -like '*server_id=*' })
+        $lists | Should -HaveCount 2
+    }
+
+    It 'snapshots a server''s disks in one line: Get-EvsVolume -ServerId | New-EvsSnapshot' {
+        $server = (Get-EvsVolume -Name web01).AttachedServerId
+        $snapshots = Get-EvsVolume -ServerId $server | New-EvsSnapshot -Name 'prepatch-20261202'
+        @($snapshots.VolumeId | Sort-Object) | Should -Be @((Get-EvsVolume -ServerId $server).Id | Sort-Object)
+    }
+
+    It 'refuses a -ServerId that is not a UUID before any request' {
+        { Get-EvsVolume -ServerId ecs-db01 } | Should -Throw -ErrorId 'InvalidServerId,*'
+        Get-TestRequests | Should -BeNullOrEmpty
+    }
+
+    It 'filters -MultiAttach on the server' {
+        (Get-EvsVolume -MultiAttach).Name | Should -Be 'shared01'
+        (Get-EvsVolume -MultiAttach:$false).Name | Should -Not -Contain 'shared01'
+        @(Get-TestRequests | Where-Object query -Like '*multiattach=true*') | Should -HaveCount 1
+        @(Get-TestRequests | Where-Object query -Like '*multiattach=false*') | Should -HaveCount 1
+    }
+
+    It 'shows 130 disks by -Id with 3 requests (the ids filter, at most 60 each), in the order given' {
+        $made = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path volumes -Method POST -Body @{ count = 130; namePrefix = 'many-' }
+        $ids = @($made.ids)
+        Clear-TestRequestLog
+        $volumes = Get-EvsVolume -Id $ids
+        @($volumes.Id) | Should -Be $ids
+        $requests = @(Get-TestRequests)
+        $requests | Should -HaveCount 3
+        @($requests | Where-Object { $_.path -like '*/cloudvolumes/detail' -and $_.query -like '*ids=*' }) | Should -HaveCount 3
+        Write-Host "  -Id with $($ids.Count) ids: $($requests.Count) requests"
+    }
+
+    It 'sends piped ids in batches too' {
+        $made = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path volumes -Method POST -Body @{ count = 61; namePrefix = 'piped-' }
+        Clear-TestRequestLog
+        $volumes = $made.ids | Get-EvsVolume
+        $volumes | Should -HaveCount 61
+        Get-TestRequests | Should -HaveCount 2
+    }
+
+    Context 'the features project: one disk of each kind' {
+        BeforeAll {
+            $params = Get-EvsEmulatorConnection $Emulator
+            $params.ProjectId = $Features.id
+            $script:Kinds = @{}
+            $context = Connect-EvsProject @params -PassThru
+            foreach ($v in Get-EvsVolume -Context $context) { $script:Kinds[$v.Name] = $v }
+            $script:FeatureSnapshots = @(Get-EvsSnapshot -Context $context)
+        }
+
+        It 'a system disk: image name and OS type from volume_image_metadata, bootable, attached as /dev/vda' {
+            $sys = $Kinds.sys01
+            $sys.ImageName | Should -Be 'CentOS 7.9 64bit'
+            $sys.OsType | Should -Be 'Linux'
+            $sys.ImageMetadata.image_id | Should -Be 'a7c1f0d2-3b4e-4f56-8a9b-0c1d2e3f4a5b'
+            $sys.Bootable | Should -BeTrue
+            $sys.Device | Should -Be '/dev/vda'
+            $sys.AttachedServerId | Should -Be ($Features.servers | Where-Object name -EQ 'ecs-feat01').id
+            $sys.Encrypted | Should -BeFalse
+        }
+
+        It 'an encrypted disk: Encrypted and KmsKeyId from metadata, its enterprise project' {
+            $enc = $Kinds.enc01
+            $enc.Encrypted | Should -BeTrue
+            $enc.KmsKeyId | Should -Be '0b6e3e5c-7b2f-4c1e-9a7d-2f0e4b8c6a11'
+            $enc.EnterpriseProjectId | Should -Be '5c1f2a3b-4d5e-4f60-8a71-92b3c4d5e6f7'
+            $enc.IsScsi | Should -BeFalse
+        }
+
+        It 'a SCSI disk: IsScsi and a serial number; VBD disks have none' {
+            $Kinds.scsi01.IsScsi | Should -BeTrue
+            $Kinds.scsi01.SerialNumber | Should -Match '^\S{20}$'
+            $Kinds.enc01.SerialNumber | Should -BeNullOrEmpty
+        }
+
+        It 'GPSSD2 and ESSD2 disks: provisioned IOPS (and throughput for GPSSD2)' {
+            $Kinds.gp2data01.Iops | Should -Be 5000
+            $Kinds.gp2data01.Throughput | Should -Be 250
+            $Kinds.essd2data01.Iops | Should -Be 10000
+            $Kinds.essd2data01.Throughput | Should -BeNullOrEmpty
+            $Kinds.enc01.Iops | Should -BeNullOrEmpty
+        }
+
+        It 'a restored disk: SnapshotId names its source snapshot, encrypted like its source' {
+            $restored = $Kinds.restored01
+            $restored.SnapshotId | Should -Be ($FeatureSnapshots | Where-Object Name -EQ 'enc01-daily').Id
+            $restored.Encrypted | Should -BeTrue
+        }
+
+        It 'every disk: a WWN, and attachment ids that are the attachment''s own, never the disk id' {
+            foreach ($v in $Kinds.Values) { $v.Wwn | Should -Not -BeNullOrEmpty -Because $v.Name }
+            foreach ($a in $Kinds.scsi01.Attachments + $Kinds.sys01.Attachments) {
+                $a.AttachmentId | Should -Match '^[0-9a-f-]{36}$'
+                $a.AttachmentId | Should -Not -Be $Kinds.scsi01.Id
+                $a.AttachmentId | Should -Not -Be $Kinds.sys01.Id
+            }
+        }
+
+        It 'filters -Metadata on the server: the SCSI disks' {
+            $params = Get-EvsEmulatorConnection $Emulator
+            $params.ProjectId = $Features.id
+            $context = Connect-EvsProject @params -PassThru
+            (Get-EvsVolume -Context $context -Metadata @{ 'hw:passthrough' = 'true' }).Name | Should -Be 'scsi01'
+        }
+    }
+}
