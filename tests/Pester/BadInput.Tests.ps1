@@ -147,6 +147,29 @@ BeforeDiscovery {
     Add-Case 'Connect-EvsProject -Token with a line break' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString "abc`r`nX-Injected: 1" -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
     Add-Case 'Connect-EvsProject -AccessKey with a space' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AK EXAMPLE'; SecretKey = (ConvertTo-SecureString 'SKEXAMPLE0000000' -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
 
+    # New-EvsVolume (restore to a new disk): every input rule that needs no request, refused before any.
+    foreach ($id in $badIds) {
+        $label = $id -replace "`n", '\n' -replace "`t", '\t'
+        Add-Case "New-EvsVolume -SnapshotId '$label'" New-EvsVolume @{ SnapshotId = $id } 'InvalidSnapshotId' InvalidArgument
+    }
+    foreach ($v in @(
+            @{ P = 'Size'; V = 0; Id = 'InvalidVolumeSize' }, @{ P = 'Size'; V = -1; Id = 'InvalidVolumeSize' }, @{ P = 'Size'; V = 32769; Id = 'InvalidVolumeSize' },
+            @{ P = 'VolumeType'; V = 'ssd'; Id = 'InvalidVolumeType' }, @{ P = 'VolumeType'; V = 'NVME'; Id = 'InvalidVolumeType' },
+            @{ P = 'Iops'; V = 0; Id = 'InvalidIops' }, @{ P = 'Iops'; V = 128001; Id = 'InvalidIops' },
+            @{ P = 'Throughput'; V = 0; Id = 'InvalidThroughput' }, @{ P = 'Throughput'; V = 1001; Id = 'InvalidThroughput' },
+            @{ P = 'ServerId'; V = 'ecs-db01'; Id = 'InvalidServerId' }, @{ P = 'ServerId'; V = '../x'; Id = 'InvalidServerId' },
+            @{ P = 'Name'; V = ''; Id = 'VolumeNameEmpty' }, @{ P = 'Name'; V = 'v' * 65; Id = 'VolumeNameTooLong' }, @{ P = 'Name'; V = "a`nb"; Id = 'VolumeNameInvalidCharacter' },
+            @{ P = 'Description'; V = 'd' * 86; Id = 'DescriptionTooLong' }, @{ P = 'Description'; V = "bell`a"; Id = 'DescriptionInvalidCharacter' },
+            @{ P = 'Metadata'; V = @{ '__system__encrypted' = '1' }; Id = 'InheritedMetadataKey' }, @{ P = 'Metadata'; V = @{ '__system__cmkid' = 'k' }; Id = 'InheritedMetadataKey' },
+            @{ P = 'Metadata'; V = @{ 'hw:passthrough' = 'true' }; Id = 'InheritedMetadataKey' }, @{ P = 'Metadata'; V = @{ 'create_for_volume_id' = 'true' }; Id = 'MetadataKeyReserved' },
+            @{ P = 'Metadata'; V = @{ '__system__other' = 'x' }; Id = 'MetadataKeyReserved' }, @{ P = 'Metadata'; V = @{ k = 1 }; Id = 'MetadataValueNotString' })) {
+        $shown = if ("$($v.V)".Length -gt 20) { "$("$($v.V)".Length) characters" } else { "$($v.V)" -replace "[`0-`u{1f}]", '?' }
+        Add-Case "New-EvsVolume -$($v.P) $shown" New-EvsVolume @{ SnapshotId = $valid; $v.P = $v.V } $v.Id InvalidArgument
+    }
+    Add-Case 'New-EvsVolume -Wait -Timeout 0' New-EvsVolume @{ SnapshotId = $valid; Wait = $true; Timeout = [timespan]::Zero } 'InvalidTimeout' InvalidArgument
+    Add-Case 'pipeline: a bad snapshot id among strings (New-EvsVolume)' New-EvsVolume @{} 'InvalidSnapshotId' InvalidArgument @('nope')
+    Add-Case 'Get-EvsVolume -ServerId not-a-uuid' Get-EvsVolume @{ ServerId = 'not-a-uuid' } 'InvalidServerId' InvalidArgument
+
     $script:Cases = $cases.ToArray()
 }
 

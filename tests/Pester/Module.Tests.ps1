@@ -53,7 +53,7 @@ Describe 'Manifest and exports' {
         $snapshotTable = Get-EvsSnapshot -First 2 | Out-String -Width 200
         $snapshotTable | Should -Match 'Name\s+Status\s+Size\s+Created \(local\)\s+Disk\s+Id'
         $volumeTable = Get-EvsVolume -First 2 | Out-String -Width 200
-        $volumeTable | Should -Match 'Name\s+Status\s+Size\s+Zone\s+Type\s+Created \(local\)\s+Id'
+        $volumeTable | Should -Match 'Name\s+Status\s+Size\s+Type\s+Zone\s+Server\s+Device\s+Created \(local\)\s+Id'
         (Get-FormatData -TypeName EvsSnapshot.SnapshotDetails).FormatViewDefinition.Control.GetType().Name | Should -Be 'TableControl'
     }
 }
@@ -66,7 +66,7 @@ Import-Module '$ModulePath'
 "engine=`$(`$loaded -contains 'EvsSnapshot.Client') types=`$(`$loaded -contains 'EvsSnapshot.Types') commands=`$((Get-Command -Module EvsSnapshot).Count)"
 "@
         $result.Output | Should -Match 'engine=False'
-        $result.Output | Should -Match 'commands=10'
+        $result.Output | Should -Match 'commands=11'
     }
 }
 
