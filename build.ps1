@@ -305,7 +305,12 @@ try {
         'test' { Invoke-Test }
         'demo' { Invoke-Demo }
         'emulator' { Invoke-Emulator }
-        'soak' { Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') } }
+        'soak' {
+            Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') }
+            # Restores to new disks (New-EvsVolume): adds its section to the same report.
+            & (Join-Path $Root 'tests/soak/Invoke-RestoreSoak.ps1') -Requests ([math]::Max(100, [int]($Requests / 2))) -ReportPath (Join-Path $Root 'docs/RELIABILITY.md')
+            if ($LASTEXITCODE) { exit $LASTEXITCODE }
+        }
         'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' }
         'package' { Invoke-Package }
         'clean' { Invoke-Clean }

@@ -68,6 +68,9 @@ namespace EvsSnapshot
         CheckMetadataService,
         CheckIdToken,
         CheckAgency,
+
+        /// <summary>A disk create from a snapshot may have happened (facts: SnapshotId, ClientToken).</summary>
+        FindCreatedVolume,
     }
 
     /// <summary>Base of every error the client raises. <see cref="ErrorId"/> is stable and becomes the ErrorRecord's id.</summary>

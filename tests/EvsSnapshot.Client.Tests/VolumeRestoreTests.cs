@@ -258,6 +258,7 @@ public class VolumeRestoreTests
         Assert.Equal("VolumeCreateOutcomeUnknown", error.ErrorId);
         Assert.Equal(3, server.Creates.Count);
         Assert.Contains(error.Fact("ClientToken")!, error.Message);
+        Assert.Contains("Get-EvsVolume | Where-Object SnapshotId -eq " + SnapshotId, error.RecommendedAction());
     }
 
     [Fact]

@@ -107,7 +107,7 @@ namespace EvsSnapshot.Client.Operations
                         + $"Sending the same request with client token {clientToken} within 8 hours returns that disk instead of making a second one.", lost)
                     {
                         Target = plan.SnapshotId,
-                    }.Advise(EvsAdvice.CheckVolumeState, ("SnapshotId", plan.SnapshotId), ("ClientToken", clientToken));
+                    }.Advise(EvsAdvice.FindCreatedVolume, ("SnapshotId", plan.SnapshotId), ("ClientToken", clientToken));
                 }
             }
         }
@@ -118,7 +118,7 @@ namespace EvsSnapshot.Client.Operations
                 $"Creating a disk from snapshot {plan.SnapshotId}: client token {clientToken} {what} ({answer.ErrorCode}: {answer.ApiMessage}).", answer)
             {
                 Target = plan.SnapshotId,
-            }.Advise(EvsAdvice.None, ("SnapshotId", plan.SnapshotId), ("ClientToken", clientToken));
+            }.Advise(kind == EvsErrorKind.OutcomeUnknown ? EvsAdvice.FindCreatedVolume : EvsAdvice.None, ("SnapshotId", plan.SnapshotId), ("ClientToken", clientToken));
         }
 
         /// <summary>

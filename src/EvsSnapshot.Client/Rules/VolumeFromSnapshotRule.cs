@@ -86,7 +86,7 @@ namespace EvsSnapshot.Client.Rules
             {
                 throw Refuse(EvsErrorKind.InvalidState, "SnapshotNotAvailable", snapshot,
                     $"Snapshot {Describe(snapshot)} is '{snapshot.Status}': a disk can be made only from an 'available' (or 'backing-up') snapshot (EVS.2043).")
-                    .Advise(EvsAdvice.WaitForSnapshot, ("SnapshotId", snapshot.Id));
+                    .Advise(snapshot.Status == SnapshotStatus.Creating ? EvsAdvice.WaitForSnapshot : EvsAdvice.None, ("SnapshotId", snapshot.Id));
             }
             string zone = Resolve(spec.AvailabilityZone, source?.AvailabilityZone, snapshot, "AvailabilityZone", "availability zone");
             string type = Resolve(spec.VolumeType, source?.VolumeType, snapshot, "VolumeType", "disk type");

@@ -36,6 +36,8 @@ namespace EvsSnapshot.Commands
                     return $"Run Get-EvsSnapshot -VolumeId {volume} and look for that metadata before creating again.";
                 case EvsAdvice.CheckSnapshotState:
                     return $"Run Get-EvsSnapshot -Id {snapshot} to see whether it is being deleted.";
+                case EvsAdvice.FindCreatedVolume:
+                    return $"Look for the disk with Get-EvsVolume | Where-Object SnapshotId -eq {snapshot} before running New-EvsVolume again: a new run sends a new client token and would make a second disk.";
                 case EvsAdvice.CheckVolumeState:
                     return $"Run Get-EvsVolume -Id {volume} to see whether it is rollbacking.";
                 case EvsAdvice.RecreateSnapshot:
