@@ -23,7 +23,8 @@ namespace EvsSnapshot.Commands
         private CreateVolumeSpec _template = new CreateVolumeSpec();
         private VolumeCreateWaiter? _waiter;
         private Task? _waiterTask;
-        private readonly int _progressId = new Random().Next(1000, 100000);
+        private static int _nextProgressId = 5000;
+        private readonly int _progressId = System.Threading.Interlocked.Increment(ref _nextProgressId);
 
         /// <summary>The snapshot to restore. Binds from the SnapshotId property of piped snapshots; a piped disk is refused.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
