@@ -79,8 +79,8 @@ BeforeDiscovery {
     }
 
     # Waiting parameters.
-    foreach ($cmd in 'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Wait-EvsSnapshot') {
-        $base = if ($cmd -eq 'New-EvsSnapshot') { @{ VolumeId = $valid; Wait = $true } } elseif ($cmd -eq 'Wait-EvsSnapshot') { @{ Id = $valid } } else { @{ Id = $valid; Wait = $true; Force = $true } }
+    foreach ($cmd in 'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Wait-EvsSnapshot', 'New-EvsVolume') {
+        $base = if ($cmd -eq 'New-EvsSnapshot') { @{ VolumeId = $valid; Wait = $true } } elseif ($cmd -eq 'New-EvsVolume') { @{ SnapshotId = $valid; Wait = $true } } elseif ($cmd -eq 'Wait-EvsSnapshot') { @{ Id = $valid } } else { @{ Id = $valid; Wait = $true; Force = $true } }
         foreach ($t in @(@{ P = 'Timeout'; V = 0; Id = 'InvalidTimeout' }, @{ P = 'Timeout'; V = -1; Id = 'InvalidTimeout' }, @{ P = 'Timeout'; V = [timespan]::FromDays(8); Id = 'InvalidTimeout' },
                 @{ P = 'MaxPollInterval'; V = 0; Id = 'InvalidPollInterval' }, @{ P = 'MaxPollInterval'; V = 0.05; Id = 'InvalidPollInterval' }, @{ P = 'MaxPollInterval'; V = 7200; Id = 'InvalidPollInterval' },
                 @{ P = 'Timeout'; V = 'soon'; Id = 'CannotConvertArgumentNoMessage'; C = 'InvalidData' })) {
@@ -166,7 +166,6 @@ BeforeDiscovery {
         $shown = if ("$($v.V)".Length -gt 20) { "$("$($v.V)".Length) characters" } else { "$($v.V)" -replace "[`0-`u{1f}]", '?' }
         Add-Case "New-EvsVolume -$($v.P) $shown" New-EvsVolume @{ SnapshotId = $valid; $v.P = $v.V } $v.Id InvalidArgument
     }
-    Add-Case 'New-EvsVolume -Wait -Timeout 0' New-EvsVolume @{ SnapshotId = $valid; Wait = $true; Timeout = [timespan]::Zero } 'InvalidTimeout' InvalidArgument
     Add-Case 'pipeline: a bad snapshot id among strings (New-EvsVolume)' New-EvsVolume @{} 'InvalidSnapshotId' InvalidArgument @('nope')
     Add-Case 'Get-EvsVolume -ServerId not-a-uuid' Get-EvsVolume @{ ServerId = 'not-a-uuid' } 'InvalidServerId' InvalidArgument
 
