@@ -12,7 +12,8 @@ Tasks:
   emulator  Run the emulator in the foreground on 127.0.0.1:<Port> until Ctrl+C.
   soak      Fault-injection soak (not part of test): writes docs/RELIABILITY.md.
   bench     Benchmarks (not part of test): writes docs/BENCHMARKS.md.
-  package   Publish the built module to a local PSResourceGet repository (out/repository) as a .nupkg.
+  package   Publish the built modules to a local PSResourceGet repository (out/repository) as .nupkg files:
+            EvsSnapshot, and EvsSnapshot.Testing with the self-contained emulator for each -Runtime.
   clean     Remove build output.
 
 Only the tasks that run the emulator or tests load the test tooling (tests/tools/EvsTestHost.psm1). The
@@ -49,7 +50,12 @@ param(
     [int] $Requests = 1000,
 
     # test: run only these suites (xunit, pester, conformance; "pester,conformance" works from any shell).
-    [string[]] $Suite = @('xunit', 'pester', 'conformance')
+    [string[]] $Suite = @('xunit', 'pester', 'conformance'),
+
+    # package, test: the platforms EvsSnapshot.Testing ships a self-contained emulator for (runtime identifiers:
+    # linux-x64, linux-arm64, win-x64, osx-arm64 ...; each needs its runtime packs from the package source).
+    # Default: this machine's.
+    [string[]] $Runtime = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -62,6 +68,8 @@ $ModuleManifest = Join-Path $ModuleOut 'EvsSnapshot.psd1'
 $ModuleBin = Join-Path $Root "src/EvsSnapshot/bin/$Configuration/netstandard2.0"
 $EmulatorDll = Join-Path $Root "tests/EvsEmulator/bin/$Configuration/net10.0/EvsEmulator.dll"
 $TestResults = Join-Path $Out 'test-results'
+$TestingOut = Join-Path $Out 'EvsSnapshot.Testing'
+$TestingManifest = Join-Path $TestingOut 'EvsSnapshot.Testing.psd1'
 $PesterVersion = '5.7.1'
 $Suites = 'xunit', 'pester', 'conformance'
 $XunitSuites = @(
@@ -100,6 +108,7 @@ function Enter-TestTooling {
         EVS_MODULE_PATH  = $ModuleManifest
         EVS_EMULATOR_DLL = $EmulatorDll
         EVS_CLIENT_DLL   = Join-Path $ModuleBin 'EvsSnapshot.Client.dll'
+        EVS_TESTING_MODULE_PATH = $TestingManifest
     }
     Import-Module (Join-Path $Root 'tests/tools/EvsTestHost.psm1') -Force
 }
@@ -129,7 +138,7 @@ function Invoke-Build {
     $helpBuilder = Join-Path $Root 'src/build/HelpBuilder.psm1'
     if (Test-Path $helpBuilder) {
         Import-Module $helpBuilder -Force
-        Build-EvsHelp -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath (Join-Path $ModuleOut 'en-US')
+        Build-EvsHelp -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath (Join-Path $ModuleOut 'en-US') -Exclude 'about_EvsSnapshot_Testing.help.md'
     }
     $manifest = Test-ModuleManifest $ModuleManifest
     Write-Host "Module $($manifest.Name) $($manifest.Version) ($Configuration) assembled in $ModuleOut"
@@ -154,6 +163,65 @@ function Initialize-Build {
     if ($NoBuild) { Assert-BuildOutput -Module:(-not $EmulatorOnly) -Emulator -Also $Also }
     elseif ($EmulatorOnly) { Invoke-Native dotnet @('build', (Join-Path $Root 'tests/EvsEmulator/EvsEmulator.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet') }
     else { Invoke-Build }
+}
+
+# ----------------------------------------------------------------------------------------------- EvsSnapshot.Testing
+
+function Get-CurrentRuntime {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "$os-$([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant())"
+}
+
+function Publish-Emulator([string] $Rid) {
+    <#
+    The emulator as one self-contained, trimmed executable for $Rid in out/emulator/<rid>. Published again only
+    when its sources, the SDK or the publish settings changed (an input hash is kept next to it): a test run
+    publishes at most once.
+    #>
+    $project = Join-Path $Root 'tests/EvsEmulator'
+    $target = Join-Path $Out "emulator/$Rid"
+    $arguments = @('publish', (Join-Path $project 'EvsEmulator.csproj'), '-c', 'Release', '-r', $Rid, '--self-contained',
+        '-p:PublishTrimmed=true', '-p:PublishSingleFile=true', '-p:DebugType=none', '--artifacts-path', (Join-Path $Out "emulator-build/$Rid"), '-o', $target, '--nologo', '-v', 'quiet')
+    $sources = Get-ChildItem $project -Recurse -File | Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' } | Sort-Object FullName
+    $hash = [System.Security.Cryptography.IncrementalHash]::CreateHash([System.Security.Cryptography.HashAlgorithmName]::SHA256)
+    $hash.AppendData([Text.Encoding]::UTF8.GetBytes("$(& dotnet --version)|$($arguments -join ' ')"))
+    foreach ($file in $sources) { $hash.AppendData([Text.Encoding]::UTF8.GetBytes([IO.Path]::GetRelativePath($project, $file.FullName))); $hash.AppendData([IO.File]::ReadAllBytes($file.FullName)) }
+    $key = [Convert]::ToHexString($hash.GetHashAndReset())
+    $stamp = Join-Path $target '.inputs'
+    if ((Test-Path $stamp) -and (Get-Content $stamp -Raw).Trim() -eq $key) { Write-Host "Emulator for $Rid unchanged since an earlier publish ($target)"; return $target }
+    Write-Step "Publishing the self-contained emulator for $Rid (trimmed, single file)"
+    if (Test-Path $target) { Remove-Item $target -Recurse -Force }
+    Invoke-Native dotnet $arguments
+    Set-Content -Path $stamp -Value $key
+    $target
+}
+
+function Invoke-TestingBuild {
+    <# Assembles out/EvsSnapshot.Testing: the script module, its help and bin/<rid>/ with the emulator of each -Runtime. #>
+    $runtimes = @(if ($Runtime) { $Runtime -split ',' | ForEach-Object Trim | Where-Object { $_ } } else { Get-CurrentRuntime })
+    if ($NoBuild) {
+        $missing = @($runtimes | Where-Object { -not (Test-Path (Join-Path $TestingOut "bin/$_")) })
+        if (-not (Test-Path $TestingManifest) -or $missing.Count) { throw "-NoBuild: $([IO.Path]::GetRelativePath($Root, $TestingOut)) (with $($runtimes -join ', ')) is missing. Run 'dotnet pwsh ./build.ps1 $Task' once without -NoBuild." }
+        return
+    }
+    $published = @($runtimes | ForEach-Object { @{ Rid = $_; Path = Publish-Emulator $_ } })
+    Write-Step "Assembling EvsSnapshot.Testing in $TestingOut"
+    if (Test-Path $TestingOut) { Remove-Item $TestingOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $TestingOut
+    Copy-Item (Join-Path $Root 'src/EvsSnapshot.Testing/*') $TestingOut
+    foreach ($p in $published) {
+        $bin = New-Item -ItemType Directory -Force -Path (Join-Path $TestingOut "bin/$($p.Rid)")
+        Get-ChildItem $p.Path -File | Where-Object Name -NE '.inputs' | Copy-Item -Destination $bin
+    }
+    # Its help: the function pages of docs/EvsSnapshot.Testing/en-US and the about topic from docs/en-US.
+    $helpSource = Join-Path $Out 'help-source/EvsSnapshot.Testing'
+    if (Test-Path $helpSource) { Remove-Item $helpSource -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $helpSource
+    Copy-Item (Join-Path $Root 'docs/EvsSnapshot.Testing/en-US/*.md'), (Join-Path $Root 'docs/en-US/about_EvsSnapshot_Testing.help.md') $helpSource
+    Import-Module (Join-Path $Root 'src/build/HelpBuilder.psm1') -Force
+    Build-EvsHelp -DocsPath $helpSource -OutputPath (Join-Path $TestingOut 'en-US')
+    $manifest = Test-ModuleManifest $TestingManifest
+    Write-Host "Module $($manifest.Name) $($manifest.Version) with the emulator for $($runtimes -join ', ') assembled in $TestingOut"
 }
 
 # ----------------------------------------------------------------------------------------------- test
@@ -225,6 +293,7 @@ function Invoke-Test {
     if ($unknown.Count -or -not $selected.Count) { throw "Unknown -Suite '$($Suite -join ',')'. Suites: $($Suites -join ', ')." }
     $xunitAssemblies = @(if ($selected -contains 'xunit') { $XunitSuites | ForEach-Object { Get-XunitAssemblyPath $_ } })
     Initialize-Build -Also $xunitAssemblies
+    if ($selected -contains 'pester') { Invoke-TestingBuild }
     Enter-TestTooling
 
     $summary = [System.Collections.Generic.List[object]]::new()
@@ -289,7 +358,8 @@ function Invoke-ScriptTask([string] $Script, [hashtable] $Arguments = @{}) {
 
 function Invoke-Package {
     Initialize-Build
-    & (Join-Path $Root 'src/build/Publish-LocalPackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'repository')
+    Invoke-TestingBuild
+    & (Join-Path $Root 'src/build/Publish-LocalPackage.ps1') -ModulePath $ModuleOut, $TestingOut -OutputPath (Join-Path $Out 'repository')
 }
 
 function Invoke-Clean {

@@ -507,6 +507,8 @@ function Build-EvsHelp {
     The folder with <Cmdlet>.md pages and about_*.help.md topics (docs/en-US).
     .PARAMETER OutputPath
     The module's culture folder (out/EvsSnapshot/en-US); created when missing.
+    .PARAMETER Exclude
+    File names in DocsPath to leave out (another module's about topic).
     .PARAMETER NoCache
     Generate the files even when the cache has them, and do not store them.
     .PARAMETER PassThru
@@ -516,6 +518,7 @@ function Build-EvsHelp {
     param(
         [Parameter(Mandatory)] [string] $DocsPath,
         [Parameter(Mandatory)] [string] $OutputPath,
+        [string[]] $Exclude = @(),
         [switch] $NoCache,
         [switch] $PassThru
     )
@@ -525,7 +528,7 @@ function Build-EvsHelp {
     $OutputPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputPath)
     if (-not [System.IO.Directory]::Exists($DocsPath)) { throw "The help folder '$DocsPath' does not exist." }
     $null = [System.IO.Directory]::CreateDirectory($OutputPath)
-    $files = [System.Collections.Generic.List[string]]::new([System.IO.Directory]::GetFiles($DocsPath, '*.md'))
+    $files = [System.Collections.Generic.List[string]]::new([string[]] @([System.IO.Directory]::GetFiles($DocsPath, '*.md') | Where-Object { [System.IO.Path]::GetFileName($_) -notin $Exclude }))
     $files.Sort([System.StringComparer]::Ordinal)
     $written = [System.Collections.Generic.List[string]]::new()
 

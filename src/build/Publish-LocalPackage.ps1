@@ -1,13 +1,14 @@
 <#
 .SYNOPSIS
-Publishes the built module into a local file repository with Publish-PSResource, producing EvsSnapshot.<version>.nupkg.
+Publishes built modules into a local file repository with Publish-PSResource, producing <Name>.<version>.nupkg for each.
 
 .DESCRIPTION
 Runs PSResourceGet in a child pwsh whose HOME and XDG_DATA_HOME point into out/, so registering the temporary repository
 never touches the user's own PSResourceGet configuration.
 #>
 param(
-    [Parameter(Mandatory)] [string] $ModulePath,
+    # Module folders (out/EvsSnapshot, out/EvsSnapshot.Testing), published in this order.
+    [Parameter(Mandatory)] [string[]] $ModulePath,
     [Parameter(Mandatory)] [string] $OutputPath
 )
 $ErrorActionPreference = 'Stop'
@@ -28,7 +29,7 @@ $null = New-Item -ItemType Directory -Force -Path (Join-Path $config '.local/sha
 $script = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name EvsSnapshotLocal -Uri '$OutputPath' -Trusted
-Publish-PSResource -Path '$ModulePath' -Repository EvsSnapshotLocal
+$(($ModulePath | ForEach-Object { "Publish-PSResource -Path '$_' -Repository EvsSnapshotLocal" }) -join "`n")
 Unregister-PSResourceRepository -Name EvsSnapshotLocal
 "@
 $pwsh = Get-ChildPwsh
@@ -44,6 +45,9 @@ try {
 finally {
     $env:XDG_DATA_HOME, $env:XDG_CONFIG_HOME, $env:HOME = $saved
 }
-$package = Get-ChildItem $OutputPath -Filter 'EvsSnapshot.*.nupkg' | Select-Object -First 1
-if (-not $package) { throw "No EvsSnapshot .nupkg was produced in $OutputPath." }
-Write-Host "Published $($package.FullName) ($([math]::Round($package.Length / 1KB)) KB)"
+foreach ($module in $ModulePath) {
+    $name = Split-Path $module -Leaf
+    $package = Get-ChildItem $OutputPath -Filter "$name.*.nupkg" | Where-Object Name -Match "^$([regex]::Escape($name))\.\d+\.\d+\.\d+.*\.nupkg$" | Select-Object -First 1
+    if (-not $package) { throw "No $name .nupkg was produced in $OutputPath." }
+    Write-Host "Published $($package.FullName) ($([math]::Round($package.Length / 1KB)) KB)"
+}
