@@ -327,7 +327,7 @@ function Invoke-Demo {
     Initialize-Build
     Enter-TestTooling
     Write-Step 'Starting the emulator'
-    $emulator = Start-EvsEmulator -Arguments @('--create-seconds', '2', '--rollback-seconds', '2')
+    $emulator = Start-EvsTestEmulator -Arguments @('--create-seconds', '2', '--rollback-seconds', '2')
     try {
         Write-Host "Emulator at $($emulator.Url)"
         $runbook = Join-Path $Root 'docs/examples/Demo-Runbook.ps1'
@@ -337,7 +337,7 @@ function Invoke-Demo {
         if ($run.ExitCode -ne 0) { throw "The demo runbook failed (exit code $($run.ExitCode))." }
     }
     finally {
-        Stop-EvsEmulator $emulator
+        Stop-EvsTestEmulator $emulator
         Write-Step 'Emulator stopped'
     }
 }

@@ -78,8 +78,12 @@ Describe 'Nightly-Snapshot.ps1' {
         $dbData = $Emulator.VolumeIds.'db-data'
         Set-EvsEmulatorVolume $dbData -SnapshotCreate error -Emulator $Emulator
 
-        $summary = & $Runbook @Run -ErrorAction SilentlyContinue
+        $output = & $Runbook @Run 2>&1
+        $errors = @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $summary = $output | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] }
 
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotFailed,*'
         $summary.Created | Should -Be 1
         $summary.Failed | Should -Be 1
         $summary.Pruned | Should -Be 1

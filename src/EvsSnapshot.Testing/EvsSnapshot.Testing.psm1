@@ -28,6 +28,13 @@ function Get-EmulatorExecutable {
         $shipped = @(Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'bin') -Directory -ErrorAction SilentlyContinue).Name -join ', '
         throw [System.PlatformNotSupportedException]::new("This EvsSnapshot.Testing package has no emulator for $rid (it has: $(if ($shipped) { $shipped } else { 'none' })). Build one with 'build.ps1 package -Runtime $rid'.")
     }
+    if (-not $IsWindows) {
+        # A .nupkg is a zip: installing it drops the executable bit.
+        $mode = [System.IO.File]::GetUnixFileMode($path)
+        if (-not ($mode -band [System.IO.UnixFileMode]::UserExecute)) {
+            [System.IO.File]::SetUnixFileMode($path, $mode -bor [System.IO.UnixFileMode]::UserExecute -bor [System.IO.UnixFileMode]::GroupExecute -bor [System.IO.UnixFileMode]::OtherExecute)
+        }
+    }
     $path
 }
 
@@ -143,7 +150,7 @@ function Stop-EmulatorProcess([System.Diagnostics.Process] $Process) {
 # ------------------------------------------------------------------------------------------------ start / stop
 
 function Start-EvsEmulator {
-    [CmdletBinding()]
+    [CmdletBinding(PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Emulator')]
     param(
         [ValidateRange(0, 65535)] [int] $Port = 0,
@@ -218,10 +225,10 @@ function Wait-EmulatorStart {
 }
 
 function Stop-EvsEmulator {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType([void])]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject[]] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject[]] $Emulator,
         [switch] $All
     )
     process {
@@ -241,10 +248,10 @@ function Stop-EvsEmulator {
 # ------------------------------------------------------------------------------------------------ control plane
 
 function Set-EvsEmulatorConfig {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType([void])]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
         [ValidateScript({ $_ -ge [TimeSpan]::Zero })] [TimeSpan] $Latency,
         [string[]] $RateLimit,
         [hashtable] $Setting
@@ -268,7 +275,7 @@ function Set-EvsEmulatorConfig {
 }
 
 function Set-EvsEmulatorFault {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'Set')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'Set', PositionalBinding = $false)]
     [OutputType([void])]
     param(
         [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
@@ -301,7 +308,7 @@ function Set-EvsEmulatorFault {
 }
 
 function Set-EvsEmulatorSnapshotStatus {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Snapshot')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)] [Alias('SnapshotId')] [ValidatePattern('^[0-9a-fA-F-]{36}$')] [string] $Id,
@@ -320,7 +327,7 @@ function Set-EvsEmulatorSnapshotStatus {
 }
 
 function Set-EvsEmulatorVolume {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Volume')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)] [Alias('VolumeId')] [ValidatePattern('^[0-9a-fA-F-]{36}$')] [string] $Id,
@@ -352,10 +359,10 @@ function Set-EvsEmulatorVolume {
 }
 
 function Get-EvsEmulatorSnapshot {
-    [CmdletBinding()]
+    [CmdletBinding(PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Snapshot')]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
         [ValidatePattern('^[0-9a-fA-F-]{36}$')] [string] $VolumeId,
         [ValidateSet('creating', 'available', 'error', 'deleting', 'error_deleting', 'rollbacking', 'backing-up')] [string] $Status,
         [string] $ProjectId
@@ -371,10 +378,10 @@ function Get-EvsEmulatorSnapshot {
 }
 
 function Revoke-EvsEmulatorCredential {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.CredentialExpiry')]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
         [switch] $Token,
         [switch] $Temporary,
         [ValidateSet('metadata', 'agency', 'federation', 'token', 'temporary')] [string] $Source
@@ -398,9 +405,9 @@ function Revoke-EvsEmulatorCredential {
 }
 
 function Update-EvsEmulatorMetadataCredential {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.MetadataCredential')]
-    param([Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator)
+    param([Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator)
     process {
         $target = Resolve-Emulator $Emulator $PSCmdlet
         if (-not $PSCmdlet.ShouldProcess($target.Endpoint, 'Rotate the ECS metadata service credential')) { return }
@@ -416,10 +423,10 @@ function Update-EvsEmulatorMetadataCredential {
 }
 
 function Get-EvsEmulatorRequest {
-    [CmdletBinding()]
+    [CmdletBinding(PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Request')]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
         [ValidateRange(1, 200000)] [int] $Last
     )
     process {
@@ -430,9 +437,9 @@ function Get-EvsEmulatorRequest {
 }
 
 function Get-EvsEmulatorStat {
-    [CmdletBinding()]
+    [CmdletBinding(PositionalBinding = $false)]
     [OutputType('EvsSnapshot.Testing.Stat')]
-    param([Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator)
+    param([Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator)
     process {
         $target = Resolve-Emulator $Emulator $PSCmdlet
         Add-TypeName (Invoke-ControlPlane $target GET stats $null $PSCmdlet) 'EvsSnapshot.Testing.Stat'
@@ -440,10 +447,10 @@ function Get-EvsEmulatorStat {
 }
 
 function Reset-EvsEmulator {
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', PositionalBinding = $false)]
     [OutputType([void])]
     param(
-        [Parameter(ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
+        [Parameter(Position = 0, ValueFromPipeline)] [PSTypeName('EvsSnapshot.Testing.Emulator')] [psobject] $Emulator,
         [object] $Seed
     )
     process {

@@ -35,7 +35,7 @@ function Invoke-WithEnvironment {
 
 function Start-TestEmulator {
     param([string[]] $Arguments = @('--create-seconds', '0.5', '--delete-seconds', '0.3', '--rollback-seconds', '0.5'))
-    $script:Emulator = Start-EvsEmulator -Arguments $Arguments
+    $script:Emulator = Start-EvsTestEmulator -Arguments $Arguments
     $script:Info = $script:Emulator.Info
     $script:Emulator
 }
@@ -104,7 +104,7 @@ function Measure-TestStop {
 }
 
 function Stop-TestEmulator {
-    if ($script:Emulator) { Stop-EvsEmulator $script:Emulator }
+    if ($script:Emulator) { Stop-EvsTestEmulator $script:Emulator }
     Disconnect-EvsProject
     Restore-TestCredentialEnvironment
 }

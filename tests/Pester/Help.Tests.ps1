@@ -1,5 +1,6 @@
-# The help system: docs/en-US matches the cmdlets' real metadata, every example runs against the emulator, and
-# the help built into out/EvsSnapshot (MAML + about topic) is what Get-Help shows.
+# The help system: docs/en-US (EvsSnapshot) and docs/EvsSnapshot.Testing/en-US (EvsSnapshot.Testing) match the
+# commands' real metadata, every example runs against the emulator, and the help built into out/<module> (MAML +
+# about topic) is what Get-Help shows.
 
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
@@ -46,17 +47,24 @@ BeforeDiscovery {
         $page
     }
 
-    $pages = foreach ($file in Get-ChildItem -LiteralPath $docsPath -Filter *.md | Where-Object Name -NotLike 'about_*') { Read-HelpPage $file.FullName }
+    $testingDocsPath = Join-Path (Get-EvsRepoRoot) 'docs/EvsSnapshot.Testing/en-US'
+    $pages = foreach ($folder in $docsPath, $testingDocsPath) {
+        foreach ($file in Get-ChildItem -LiteralPath $folder -Filter *.md | Where-Object Name -NotLike 'about_*') {
+            $page = Read-HelpPage $file.FullName
+            $page.Module = if ($folder -eq $testingDocsPath) { 'EvsSnapshot.Testing' } else { 'EvsSnapshot' }
+            $page
+        }
+    }
     $ExampleCases = @(foreach ($page in $pages) {
             $n = 0
             foreach ($example in $page.Sections['EXAMPLES'].Subs) {
                 $n++
                 # The command is the first powershell block; sample output blocks that follow are not run.
                 $code = @($example.Items | Where-Object { $_ -is [hashtable] -and $_.Language -eq 'powershell' } | Select-Object -First 1)
-                @{ Cmdlet = $page.Name; Number = $n; Title = $example.Title; Code = $(if ($code) { $code[0].Lines -join "`n" } else { '' }) }
+                @{ Cmdlet = $page.Name; Module = $page.Module; Number = $n; Title = $example.Title; Code = $(if ($code) { $code[0].Lines -join "`n" } else { '' }) }
             }
         })
-    $CommandCases = @(foreach ($page in $pages) { @{ Name = $page.Name; Page = $page; Examples = @($ExampleCases | Where-Object Cmdlet -EQ $page.Name) } })
+    $CommandCases = @(foreach ($page in $pages) { @{ Name = $page.Name; Module = $page.Module; Page = $page; Examples = @($ExampleCases | Where-Object Cmdlet -EQ $page.Name) } })
 }
 
 BeforeAll {
@@ -64,6 +72,12 @@ BeforeAll {
     $null = Start-TestEmulator
     $script:DocsPath = Join-Path (Get-EvsRepoRoot) 'docs/en-US'
     $script:ModulePath = (Resolve-Path (Get-EvsModulePath)).Path
+    $script:HelpFiles = @{ EvsSnapshot = 'EvsSnapshot.dll-Help.xml'; 'EvsSnapshot.Testing' = 'EvsSnapshot.Testing-help.xml' }
+    $script:TestingDocsPath = Join-Path (Get-EvsRepoRoot) 'docs/EvsSnapshot.Testing/en-US'
+    $script:TestingModulePath = (Resolve-Path (Get-EvsTestingModulePath)).Path
+    Import-Module $TestingModulePath -Force
+    # The EvsSnapshot.Testing examples use $emu, an emulator of that module (reset before each example).
+    $script:TestingEmulator = Start-EvsEmulator
     $script:Common = [System.Management.Automation.PSCmdlet]::CommonParameters
 
     # ForEach-Object -Parallel and thread jobs in examples load the module by name, as for an installed module.
@@ -119,6 +133,7 @@ BeforeAll {
         iamCred       = New-TestCredential $Info.userName $Info.password
         Endpoint      = $Emulator.Url
         ProjectId     = $Info.projectId
+        emu           = $TestingEmulator
     }
     # Examples of Connect-EvsProject are written for the public cloud; point them at the emulator by default.
     $script:ExampleDefaults = @{
@@ -135,6 +150,8 @@ AfterAll {
     Remove-Item Env:CLOUD_SDK_AK, Env:CLOUD_SDK_SK, Env:EVSSNAPSHOT_METADATA_ENDPOINT -ErrorAction SilentlyContinue
     Remove-Item -LiteralPath $ExampleFiles -Recurse -Force -ErrorAction SilentlyContinue
     if ($script:SavedModulePath) { $env:PSModulePath = $script:SavedModulePath }
+    if ($script:TestingEmulator) { $TestingEmulator | Stop-EvsEmulator }
+    Remove-Module EvsSnapshot.Testing -ErrorAction SilentlyContinue
     Stop-TestEmulator
 }
 
@@ -147,17 +164,25 @@ Describe 'Help pages in docs/en-US' {
         Test-Path (Join-Path $DocsPath 'about_EvsSnapshot.help.md') | Should -BeTrue
     }
 
+    It 'has a page in docs/EvsSnapshot.Testing/en-US for every EvsSnapshot.Testing function, and its about topic in docs/en-US' {
+        $functions = @((Get-Command -Module EvsSnapshot.Testing).Name | Sort-Object)
+        $pages = @(Get-ChildItem -LiteralPath $TestingDocsPath -Filter *.md | ForEach-Object BaseName | Sort-Object)
+        $functions | Should -HaveCount 12
+        $pages | Should -Be $functions
+        Test-Path (Join-Path $DocsPath 'about_EvsSnapshot_Testing.help.md') | Should -BeTrue
+    }
+
     Context '<Name>' -ForEach $CommandCases {
         BeforeAll {
-            $command = Get-Command $Name -Module EvsSnapshot -ErrorAction SilentlyContinue
+            $command = Get-Command $Name -Module $Module -ErrorAction SilentlyContinue
             $sets = @($command.ParameterSets.Name)
             $real = @($command.Parameters.Values | Where-Object Name -NotIn $Common)
             $documented = @($Page.Sections['PARAMETERS'].Subs | Where-Object Title -Like '-*')
         }
 
         It 'has the PlatyPS front matter and sections' {
-            $Page.FrontMatter['external help file'] | Should -Be 'EvsSnapshot.dll-Help.xml'
-            $Page.FrontMatter['Module Name'] | Should -Be 'EvsSnapshot'
+            $Page.FrontMatter['external help file'] | Should -Be $HelpFiles[$Module]
+            $Page.FrontMatter['Module Name'] | Should -Be $Module
             $Page.FrontMatter['schema'] | Should -Be '2.0.0'
             $Page.FrontMatter['online version'] | Should -Match '^https://'
             $Page.Name | Should -Be $Name
@@ -254,7 +279,7 @@ Describe 'Help pages in docs/en-US' {
         It 'lists inputs, outputs and related links' {
             $Page.Sections['INPUTS'].Subs | Should -Not -BeNullOrEmpty
             $Page.Sections['OUTPUTS'].Subs | Should -Not -BeNullOrEmpty
-            ($Page.Sections['RELATED LINKS'].Items -join "`n") | Should -Match '\[about_EvsSnapshot\]\('
+            ($Page.Sections['RELATED LINKS'].Items -join "`n") | Should -Match ('\[about_{0}\]\(' -f ($Module -replace '\.', '_'))
         }
     }
 
@@ -265,7 +290,7 @@ Describe 'Help pages in docs/en-US' {
 
 Describe 'Examples run against the emulator' {
     BeforeAll {
-        function Invoke-Example([string] $Code) {
+        function Invoke-Example([string] $Code, [string] $Module) {
             $runspace = [runspacefactory]::CreateRunspace()
             $runspace.Open()
             try {
@@ -278,7 +303,8 @@ Describe 'Examples run against the emulator' {
                 $ps = [powershell]::Create()
                 $ps.Runspace = $runspace
                 # A runspace without a host cannot prompt: an example that would ask for confirmation fails here.
-                $null = $ps.AddScript("Import-Module '$ModulePath'`n$Code")
+                $imports = "Import-Module '$ModulePath'$(if ($Module -eq 'EvsSnapshot.Testing') { "`nImport-Module '$TestingModulePath'" })"
+                $null = $ps.AddScript("$imports`n$Code")
                 $failure = $null
                 try { $null = $ps.Invoke() } catch { $failure = $_.Exception.InnerException ?? $_.Exception }
                 [pscustomobject]@{
@@ -295,12 +321,13 @@ Describe 'Examples run against the emulator' {
 
     BeforeEach {
         Reset-TestEmulator
+        Reset-EvsEmulator -Emulator $TestingEmulator
         $null = Connect-TestProject
     }
 
     It '<Cmdlet> example <Number> (<Title>)' -ForEach $ExampleCases {
         $Code | Should -Not -BeNullOrEmpty
-        $result = Invoke-Example $Code
+        $result = Invoke-Example $Code $Module
         "$($result.Failure)" | Should -BeNullOrEmpty -Because 'the example must not stop with an error'
         $result.Errors | Should -BeNullOrEmpty -Because 'the example must not write errors'
     }
@@ -309,6 +336,17 @@ Describe 'Examples run against the emulator' {
 Describe 'Get-Help in the built module' {
     BeforeAll {
         $helpFile = Join-Path (Split-Path $ModulePath) 'en-US/EvsSnapshot.dll-Help.xml'
+    }
+
+    It 'ships EvsSnapshot.Testing-help.xml (MAML) and about_EvsSnapshot_Testing.help.txt in EvsSnapshot.Testing, and not that topic in EvsSnapshot' {
+        $testingHelp = Join-Path (Split-Path $TestingModulePath) 'en-US'
+        $maml = [xml](Get-Content -Raw (Join-Path $testingHelp 'EvsSnapshot.Testing-help.xml'))
+        @($maml.helpItems.command.details.name | Sort-Object) | Should -Be @((Get-Command -Module EvsSnapshot.Testing).Name | Sort-Object)
+        Test-Path (Join-Path $testingHelp 'about_EvsSnapshot_Testing.help.txt') | Should -BeTrue
+        Test-Path (Join-Path (Split-Path $ModulePath) 'en-US/about_EvsSnapshot_Testing.help.txt') | Should -BeFalse
+        $topic = Get-Help about_EvsSnapshot_Testing | Out-String
+        foreach ($section in 'SEED FORMAT', 'FAULTS', 'RATE LIMITS', 'LIFETIME', 'VERSIONS') { $topic | Should -Match $section }
+        $topic | Should -Match 'control plane 1\.2, seed format 1\.1'
     }
 
     It 'ships EvsSnapshot.dll-Help.xml (MAML) and about_EvsSnapshot.help.txt in en-US' {

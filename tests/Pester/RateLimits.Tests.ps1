@@ -40,7 +40,7 @@ Describe 'A 200-disk batch at the gateway''s limit' -ForEach @(
         $script:Failures = $failures
         $script:Posts = Get-Posts
     }
-    AfterAll { Stop-EvsEmulator $Emulator }
+    AfterAll { Stop-EvsTestEmulator $Emulator }
 
     It 'creates every snapshot once, with no failed item, at <Kind>' {
         $Volumes | Should -HaveCount 200
@@ -88,7 +88,7 @@ Describe 'Two ForEach-Object -Parallel pipelines on one context' {
         } -ThrottleLimit 2
         $script:Posts = Get-Posts
     }
-    AfterAll { Stop-EvsEmulator $Emulator }
+    AfterAll { Stop-EvsTestEmulator $Emulator }
 
     It 'completes both with no failed item' {
         $Results | Should -HaveCount 2
@@ -111,7 +111,7 @@ Describe '-MaxRequestRate' {
         Start-LimitedEmulator $null 40
         $script:Volumes = @()
     }
-    AfterAll { Stop-EvsEmulator $Emulator }
+    AfterAll { Stop-EvsTestEmulator $Emulator }
 
     BeforeEach {
         $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path reset -Method POST

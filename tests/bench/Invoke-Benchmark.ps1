@@ -412,9 +412,9 @@ function Invoke-BenchChild {
 function Use-Emulator {
     <# Starts an emulator, runs the script block with it, always stops it. #>
     param([string[]] $Arguments, [scriptblock] $Body)
-    $emulator = Start-EvsEmulator -Arguments $Arguments
+    $emulator = Start-EvsTestEmulator -Arguments $Arguments
     try { & $Body $emulator }
-    finally { Stop-EvsEmulator $emulator }
+    finally { Stop-EvsTestEmulator $emulator }
 }
 
 function New-ChildParameters($Emulator, [hashtable] $Extra = @{}) {

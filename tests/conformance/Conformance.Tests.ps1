@@ -149,8 +149,8 @@ Describe 'AK/SK signer matches the official Node.js SDK (huaweicloud-sdk-core 3.
 
 Describe 'EVS emulator answers the official Node.js SDK client like Huawei Cloud' {
     BeforeAll {
-        # Start-EvsEmulator passes --exit-on-stdin-close: the emulator dies with this process even if AfterAll never runs.
-        $emulator = Start-EvsEmulator -StartTimeoutSec 20
+        # Start-EvsTestEmulator passes --exit-on-stdin-close: the emulator dies with this process even if AfterAll never runs.
+        $emulator = Start-EvsTestEmulator -StartTimeoutSec 20
         $baseUrl = $emulator.Url
         $info = $emulator.Info
         foreach ($field in 'projectId', 'accessKey', 'secretKey', 'tempAccessKey', 'tempSecretKey', 'securityToken') {
@@ -177,7 +177,7 @@ Describe 'EVS emulator answers the official Node.js SDK client like Huawei Cloud
     }
 
     AfterAll {
-        if ($emulator) { Stop-EvsEmulator $emulator }
+        if ($emulator) { Stop-EvsTestEmulator $emulator }
     }
 
     It 'lists volumes: 200 with a volumes array and a count' {

@@ -35,7 +35,7 @@ Import-Module (Get-EvsModulePath) -Force
 
 function Invoke-Rotation([string] $Kind) {
     $lifetime = "$LifetimeSeconds"
-    $emulator = Start-EvsEmulator -Arguments @('--create-seconds', '1', '--metadata-credential-lifetime-seconds', $lifetime, '--security-token-lifetime-seconds', $lifetime)
+    $emulator = Start-EvsTestEmulator -Arguments @('--create-seconds', '1', '--metadata-credential-lifetime-seconds', $lifetime, '--security-token-lifetime-seconds', $lifetime)
     try {
         $info = $emulator.Info
         $connect = @{ Region = 'cn-north-4'; Endpoint = $emulator.Url; IamEndpoint = $emulator.Url; PassThru = $true }
@@ -90,7 +90,7 @@ function Invoke-Rotation([string] $Kind) {
     }
     finally {
         Disconnect-EvsProject
-        Stop-EvsEmulator $emulator
+        Stop-EvsTestEmulator $emulator
     }
 }
 

@@ -41,7 +41,7 @@ $faults = [ordered]@{}
 foreach ($k in $weights.Keys) { $faults[$k] = [math]::Round($FaultRate * $weights[$k] / $total, 4) }
 $faults.slowMs = 3000
 
-$emulator = Start-EvsEmulator -Arguments @('--volumes', "$Volumes", '--create-seconds', '1', '--seed', "$Seed")
+$emulator = Start-EvsTestEmulator -Arguments @('--volumes', "$Volumes", '--create-seconds', '1', '--seed', "$Seed")
 $watch = [Diagnostics.Stopwatch]::StartNew()
 try {
     $connection = Get-EvsEmulatorConnection $emulator
@@ -140,7 +140,7 @@ try {
     }
 }
 finally {
-    Stop-EvsEmulator $emulator
+    Stop-EvsTestEmulator $emulator
     Disconnect-EvsProject
 }
 

@@ -29,6 +29,12 @@ function Get-EvsModulePath {
     Join-Path (Get-EvsRepoRoot) 'out/EvsSnapshot/EvsSnapshot.psd1'
 }
 
+function Get-EvsTestingModulePath {
+    <# The assembled EvsSnapshot.Testing module (build.ps1 test and package make it). #>
+    if ($env:EVS_TESTING_MODULE_PATH) { return $env:EVS_TESTING_MODULE_PATH }
+    Join-Path (Get-EvsRepoRoot) 'out/EvsSnapshot.Testing/EvsSnapshot.Testing.psd1'
+}
+
 function Get-PwshCommand {
     # The PowerShell that runs us (the local dotnet tool); children start the same one.
     $dll = Join-Path $PSHOME 'pwsh.dll'
@@ -119,7 +125,9 @@ function Invoke-EvsPwsh {
     }
 }
 
-function Start-EvsEmulator {
+# Named *-EvsTestEmulator so they never clash with the public EvsSnapshot.Testing module's Start-/Stop-EvsEmulator,
+# which tests load into the same session. This is the suites' own copy: the public module is a product under test.
+function Start-EvsTestEmulator {
     <#
     .SYNOPSIS
     Starts the emulator on a free 127.0.0.1 port and returns its URL, process and seed info.
@@ -166,7 +174,7 @@ function Start-EvsEmulator {
     }
 }
 
-function Stop-EvsEmulator {
+function Stop-EvsTestEmulator {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Emulator)
     process {
@@ -223,5 +231,5 @@ function Get-EvsEmulatorConnection {
     }
 }
 
-Export-ModuleMember -Function Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsClientPath, Get-EvsModulePath, Get-PwshCommand, Start-EvsPwsh,
-    Invoke-EvsPwsh, Start-EvsEmulator, Stop-EvsEmulator, Invoke-EvsEmulatorAdmin, Get-EvsIamToken, Get-EvsEmulatorConnection
+Export-ModuleMember -Function Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsClientPath, Get-EvsModulePath, Get-EvsTestingModulePath, Get-PwshCommand, Start-EvsPwsh,
+    Invoke-EvsPwsh, Start-EvsTestEmulator, Stop-EvsTestEmulator, Invoke-EvsEmulatorAdmin, Get-EvsIamToken, Get-EvsEmulatorConnection
