@@ -143,8 +143,10 @@ function Start-EvsTestEmulator {
     $dll = Get-EvsEmulatorPath
     if (-not (Test-Path $dll)) { throw "The emulator is not built: $dll is missing. Run 'dotnet pwsh ./build.ps1 build' first." }
 
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--port', "$Port", '--exit-on-stdin-close') + $Arguments) { $psi.ArgumentList.Add($a) }
+    # EVS_EMULATOR_DLL may also name a published executable (the trimmed self-contained build), run as it is.
+    $isDll = $dll -like '*.dll'
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($(if ($isDll) { 'dotnet' } else { $dll }))
+    foreach ($a in @(if ($isDll) { $dll }) + @('--port', "$Port", '--exit-on-stdin-close') + $Arguments) { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardInput = $true    # closing our end (or dying) stops the emulator
