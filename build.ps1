@@ -182,7 +182,8 @@ function Publish-Emulator([string] $Rid) {
     $target = Join-Path $Out "emulator/$Rid"
     $arguments = @('publish', (Join-Path $project 'EvsEmulator.csproj'), '-c', 'Release', '-r', $Rid, '--self-contained',
         '-p:PublishTrimmed=true', '-p:PublishSingleFile=true', '-p:DebugType=none', '--artifacts-path', (Join-Path $Out "emulator-build/$Rid"), '-o', $target, '--nologo', '-v', 'quiet')
-    $sources = Get-ChildItem $project -Recurse -File | Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' } | Sort-Object FullName
+    # Every file but build output and documentation (the README is not compiled in).
+    $sources = Get-ChildItem $project -Recurse -File | Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' -and $_.Extension -ne '.md' } | Sort-Object FullName
     $hash = [System.Security.Cryptography.IncrementalHash]::CreateHash([System.Security.Cryptography.HashAlgorithmName]::SHA256)
     $hash.AppendData([Text.Encoding]::UTF8.GetBytes("$(& dotnet --version)|$($arguments -join ' ')"))
     foreach ($file in $sources) { $hash.AppendData([Text.Encoding]::UTF8.GetBytes([IO.Path]::GetRelativePath($project, $file.FullName))); $hash.AppendData([IO.File]::ReadAllBytes($file.FullName)) }
