@@ -212,7 +212,8 @@ function Invoke-TestingBuild {
     Copy-Item (Join-Path $Root 'src/EvsSnapshot.Testing/*') $TestingOut
     foreach ($p in $published) {
         $bin = New-Item -ItemType Directory -Force -Path (Join-Path $TestingOut "bin/$($p.Rid)")
-        Get-ChildItem $p.Path -File | Where-Object Name -NE '.inputs' | Copy-Item -Destination $bin
+        # The single-file executable only: a win-x64 publish adds IIS files (web.config, aspnetcorev2_inprocess.dll).
+        Get-ChildItem $p.Path -File | Where-Object Name -In 'EvsEmulator', 'EvsEmulator.exe' | Copy-Item -Destination $bin
     }
     # Its help: the function pages of docs/EvsSnapshot.Testing/en-US and the about topic from docs/en-US.
     $helpSource = Join-Path $Out 'help-source/EvsSnapshot.Testing'
