@@ -34,7 +34,7 @@ $total = ($weights.Values | Measure-Object -Sum).Sum
 $faults = [ordered]@{}
 foreach ($k in $weights.Keys) { $faults[$k] = [math]::Round($FaultRate * $weights[$k] / $total, 4) }
 
-$emulator = Start-EvsEmulator -Arguments @('--create-seconds', '0.5', '--seed', "$Seed")
+$emulator = Start-EvsTestEmulator -Arguments @('--create-seconds', '0.5', '--seed', "$Seed")
 $watch = [Diagnostics.Stopwatch]::StartNew()
 try {
     $connection = Get-EvsEmulatorConnection $emulator
@@ -109,7 +109,7 @@ try {
     }
 }
 finally {
-    Stop-EvsEmulator $emulator
+    Stop-EvsTestEmulator $emulator
     Disconnect-EvsProject
 }
 
