@@ -89,7 +89,7 @@ namespace EvsSnapshot.Commands
                 {
                     InputValidator.PageSize(PageSize);
                     _names.AddRange(NamePatterns.From(Name));
-                    _volumeNames.AddRange(NamePatterns.From(VolumeName));
+                    _volumeNames.AddRange(NamePatterns.From(VolumeName, nameof(VolumeName)));
                     _statuses = InputValidator.SnapshotStatusValues(Status);
                     _metadata = InputValidator.MetadataFilter(Unwrap.Plain(Metadata));
                     _before = MyInvocation.BoundParameters.ContainsKey(nameof(OlderThan)) ? OlderThan : (DateTime?)null;

@@ -113,10 +113,11 @@ namespace EvsSnapshot.Commands
         private List<VolumeDetails> ResolveNames()
         {
             var found = new List<VolumeDetails>();
-            var patterns = NamePatterns.From(VolumeName);
+            List<Client.Listing.NamePattern> patterns;
             NameMatches<VolumeDetails> matches;
             try
             {
+                patterns = NamePatterns.From(VolumeName, nameof(VolumeName));
                 matches = Run(call => NameLookup.VolumesAsync(ActiveContext.Api, patterns, call));
             }
             catch (EvsException ex)

@@ -47,7 +47,7 @@ namespace EvsSnapshot.Client
                     string token = Encoding.UTF8.GetString(response.Body).Trim();
                     if (token.Length == 0) throw new InvalidDataException("the session token is empty.");
                     Transport.Redactor.Add(token);
-                    return token;
+                    return ArrivedCredential.Check(token, "metadata session token");
                 }, call).ConfigureAwait(false);
             }
             catch (EvsApiException ex) when (ex.StatusCode == 404 || ex.StatusCode == 405 || ex.StatusCode == 503)
@@ -101,7 +101,7 @@ namespace EvsSnapshot.Client
                 string? token = response.Header("X-Subject-Token");
                 if (string.IsNullOrEmpty(token)) throw new InvalidDataException("IAM answered without an X-Subject-Token header.");
                 Transport.Redactor.Add(token);
-                return token!;
+                return ArrivedCredential.Check(token!, "X-Subject-Token");
             }, call);
         }
 
@@ -176,6 +176,9 @@ namespace EvsSnapshot.Client
             var pair = TemporaryCredentialJson.Read(response.Body, UtcNow, response.ServerDate);
             Transport.Redactor.Add(pair.SecretKey);
             Transport.Redactor.Add(pair.SecurityToken);
+            ArrivedCredential.Check(pair.AccessKey, "access key");
+            ArrivedCredential.Check(pair.SecretKey, "secret key");
+            if (pair.SecurityToken != null) ArrivedCredential.Check(pair.SecurityToken, "security token");
             return pair;
         }
 

@@ -87,6 +87,7 @@ namespace EvsSnapshot.Client
                 string? token = response.Header("X-Subject-Token");
                 if (string.IsNullOrEmpty(token)) throw new InvalidDataException("IAM answered without an X-Subject-Token header.");
                 Transport.Redactor.Add(token);
+                ArrivedCredential.Check(token!, "X-Subject-Token");
                 var parsed = WireMapper.Deserialize(response, WireJson.Default.IamTokenResponse).Token
                              ?? throw new InvalidDataException("the 'token' object is missing.");
                 var issued = WireMapper.ParseTime(parsed.IssuedAt, "issued_at");
@@ -117,7 +118,7 @@ namespace EvsSnapshot.Client
             {
                 var list = WireMapper.Deserialize(r, WireJson.Default.VolumeListWire);
                 if (list.Volumes == null) throw new InvalidDataException("the 'volumes' array is missing.");
-                return new Page<VolumeDetails>(list.Volumes.Select(WireMapper.ToVolume).ToList(), list.Count, HasNext(list.Links));
+                return new Page<VolumeDetails>(list.Volumes.Select(WireMapper.ToVolume).ToList(), list.Count, HasNext(list.Links), ScrubbedRequestId(r));
             }, call);
         }
 
@@ -236,8 +237,10 @@ namespace EvsSnapshot.Client
                 .WithQuery("volume_id", query.VolumeId)
                 .WithQuery("availability_zone", query.AvailabilityZone);
             foreach (var id in query.Ids) request.WithQuery("id", id);
-            return Transport.SendAsync(request, ParseSnapshotPage, call);
+            return Transport.SendAsync(request, r => ParseSnapshotPage(r, ScrubbedRequestId(r)), call);
         }
+
+        private string? ScrubbedRequestId(ApiResponse response) => response.RequestId == null ? null : Transport.Redactor.Scrub(response.RequestId);
 
         public Task<SnapshotDetails> GetSnapshotAsync(string snapshotId, CallScope call)
         {
@@ -336,11 +339,11 @@ namespace EvsSnapshot.Client
 
         // ----------------------------------------------------------------
 
-        internal static Page<SnapshotDetails> ParseSnapshotPage(ApiResponse response)
+        internal static Page<SnapshotDetails> ParseSnapshotPage(ApiResponse response, string? requestId = null)
         {
             var list = WireMapper.Deserialize(response, WireJson.Default.SnapshotListWire);
             if (list.Snapshots == null) throw new InvalidDataException("the 'snapshots' array is missing.");
-            return new Page<SnapshotDetails>(list.Snapshots.Select(WireMapper.ToSnapshot).ToList(), list.Count, HasNext(list.Links));
+            return new Page<SnapshotDetails>(list.Snapshots.Select(WireMapper.ToSnapshot).ToList(), list.Count, HasNext(list.Links), requestId);
         }
 
         internal static SnapshotDetails ParseSnapshotEnvelope(ApiResponse response) =>

@@ -37,7 +37,10 @@ namespace EvsSnapshot.Client.Auth
             if (string.IsNullOrWhiteSpace(Name))
                 throw new EvsValidationException("AgencyNameMissing", "AgencyName", "The agency name is empty.");
             if (HasControlOrSpace(Name))
-                throw new EvsValidationException("InvalidAgencyName", "AgencyName", $"The agency name '{Name.Trim()}' contains whitespace or a control character.");
+                throw new EvsValidationException("InvalidAgencyName", "AgencyName", $"The agency name '{Validation.InputValidator.Printable(Name.Trim())}' contains whitespace or a control, bidirectional or zero-width character.");
+            if (DomainName != null && Validation.InputValidator.HasControlCharacter(DomainName, false))
+                throw new EvsValidationException("InvalidAgencyDomainName", "AgencyDomainName",
+                    $"The agency's account name '{Validation.InputValidator.Printable(DomainName)}' contains a control, bidirectional or zero-width character.");
             if (string.IsNullOrWhiteSpace(DomainName) && string.IsNullOrWhiteSpace(DomainId))
                 throw new EvsValidationException("AgencyDomainMissing", "AgencyDomainName",
                     $"Agency '{Name}' needs the account that delegates it: its name or its id.");
@@ -51,7 +54,7 @@ namespace EvsSnapshot.Client.Auth
 
         private static bool HasControlOrSpace(string value)
         {
-            foreach (char c in value) if (char.IsControl(c) || char.IsWhiteSpace(c)) return true;
+            foreach (char c in value) if (DisplayText.IsUnsafe(c) || char.IsWhiteSpace(c)) return true;
             return false;
         }
     }

@@ -64,18 +64,28 @@ namespace EvsSnapshot.Client.Auth
             return provider;
         }
 
-        /// <summary>Credentials go into headers: they must be non-blank and free of whitespace and control characters.</summary>
+        /// <summary>
+        /// Credentials go into headers: they must be non-blank and free of whitespace and control characters, and
+        /// keys and tokens printable ASCII (HTTP refuses anything else in a header, at the first call otherwise).
+        /// User and account names go into a JSON body: spaces and non-ASCII letters are fine there, but not the
+        /// characters that change how a name is shown (bidi overrides, zero-width).
+        /// </summary>
         internal static void RequireCredential(string? value, string name, string what)
         {
             if (name.IndexOf('_') >= 0) what += " in " + name; // from a variable or a file: say which
             if (value == null || value.Trim().Length == 0)
                 throw new EvsValidationException("CredentialMissing", name, $"The {what} is empty or blank.");
+            bool isName = name == "UserName" || name == "DomainName";
             foreach (char c in value)
             {
-                if (char.IsControl(c) || (char.IsWhiteSpace(c) && name != "UserName" && name != "DomainName"))
+                if (DisplayText.IsUnsafe(c) || (char.IsWhiteSpace(c) && !isName))
                 {
                     // Never echo the value: it may be a secret.
-                    throw new EvsValidationException("InvalidCredential", name, $"The {what} contains whitespace or a control character.");
+                    throw new EvsValidationException("InvalidCredential", name, $"The {what} contains whitespace, a control character or a bidirectional or zero-width character.");
+                }
+                if (c > '\u007E' && !isName)
+                {
+                    throw new EvsValidationException("NonAsciiCredential", name, $"The {what} contains a character that is not printable ASCII; keys and tokens are ASCII, so it cannot be sent in a request header.");
                 }
             }
         }

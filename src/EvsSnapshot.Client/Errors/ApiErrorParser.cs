@@ -78,15 +78,21 @@ namespace EvsSnapshot.Client.Errors
             }
         }
 
-        /// <summary>Turns an error answer into the exception a cmdlet reports.</summary>
+        /// <summary>
+        /// Turns an error answer into the exception a cmdlet reports. Every string from the answer (code, message,
+        /// request id, reason phrase) is scrubbed of the session's secrets; in the message it is also made safe for
+        /// a terminal. The exception's properties keep the scrubbed values, control characters and all.
+        /// </summary>
         public static EvsApiException ToException(ApiRequest request, ApiResponse response, SecretRedactor redactor, AuthProvider? auth)
         {
             var parsed = Parse(response.Body);
-            string? code = parsed.Code;
+            string? rawCode = parsed.Code;
+            string? code = rawCode == null ? null : redactor.Scrub(rawCode);
             string? apiMessage = parsed.Message == null ? null : Shorten(redactor.Scrub(parsed.Message), 300);
             string? requestId = response.RequestId ?? parsed.RequestId;
+            if (requestId != null) requestId = redactor.Scrub(requestId);
             int status = response.StatusCode;
-            var (kind, errorId) = Classify(status, code);
+            var (kind, errorId) = Classify(status, rawCode);
 
             var sb = new StringBuilder();
             sb.Append("Could not ").Append(string.IsNullOrEmpty(request.Operation) ? "complete the request" : request.Operation).Append(": ");
@@ -94,15 +100,15 @@ namespace EvsSnapshot.Client.Errors
             {
                 sb.Append("authentication with ").Append(auth.CredentialDescription).Append(" was rejected. ");
             }
-            if (code != null) sb.Append(code).Append(' ');
-            sb.Append(apiMessage ?? response.ReasonPhrase);
+            if (code != null) sb.Append(DisplayText.Safe(code)).Append(' ');
+            sb.Append(DisplayText.Safe(apiMessage ?? redactor.Scrub(response.ReasonPhrase)));
             sb.Append(" (HTTP ").Append(status);
-            if (requestId != null) sb.Append(", request id ").Append(requestId);
+            if (requestId != null) sb.Append(", request id ").Append(DisplayText.Safe(requestId));
             sb.Append(')');
 
             var ex = new EvsApiException(kind, errorId, sb.ToString(), status, code, apiMessage, requestId,
                 request.Method.Method, request.PathText);
-            ex.Advice = Advise(kind, code, apiMessage, auth);
+            ex.Advice = Advise(kind, rawCode, apiMessage, auth);
             return ex;
         }
 

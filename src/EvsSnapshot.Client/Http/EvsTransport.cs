@@ -230,7 +230,7 @@ namespace EvsSnapshot.Client.Http
                 }
                 catch (Exception ex) when (ex is System.Text.Json.JsonException || ex is FormatException || ex is InvalidDataException)
                 {
-                    return new Attempt<T>(ResponseClassifier.ForUnreadableAnswer(), TransportErrors.Unreadable(ex, request, response), response);
+                    return new Attempt<T>(ResponseClassifier.ForUnreadableAnswer(), TransportErrors.Unreadable(ex, request, response, Redactor), response);
                 }
             }
             var error = ApiErrorParser.ToException(request, response, Redactor, request.Authenticate ? AuthOf(request) : request.Auth);

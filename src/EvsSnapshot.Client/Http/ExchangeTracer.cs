@@ -25,8 +25,8 @@ namespace EvsSnapshot.Client.Http
             if (!trace.DebugEnabled) return; // building the line (headers, body excerpt, redaction) costs more than the request
             var sb = new StringBuilder();
             sb.Append("HTTP ").Append(request.Method.Method).Append(' ').Append(uri)
-              .Append(" -> ").Append(response.StatusCode).Append(' ').Append(response.ReasonPhrase)
-              .Append(" (request id ").Append(response.RequestId ?? "none")
+              .Append(" -> ").Append(response.StatusCode).Append(' ').Append(_redactor.ForMessage(response.ReasonPhrase))
+              .Append(" (request id ").Append(response.RequestId == null ? "none" : _redactor.ForMessage(response.RequestId))
               .Append(", ").Append(((long)elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).Append(" ms")
               .Append(", attempt ").Append(attempt).Append(" of ").Append(maxAttempts).Append(')');
             sb.Append("\n  request headers: ");
@@ -55,13 +55,16 @@ namespace EvsSnapshot.Client.Http
 
         public void TraceFailure(IEvsTrace trace, ApiRequest request, Uri uri, TimeSpan elapsed, Exception failure, int attempt, int maxAttempts) =>
             trace.Debug(string.Format(CultureInfo.InvariantCulture, "HTTP {0} {1} -> failed after {2} ms: {3} (attempt {4} of {5})",
-                request.Method.Method, _redactor.Scrub(uri.ToString()), (long)elapsed.TotalMilliseconds, _redactor.Scrub(TransportErrors.InnermostMessage(failure)), attempt, maxAttempts));
+                request.Method.Method, _redactor.Scrub(uri.ToString()), (long)elapsed.TotalMilliseconds, _redactor.ForMessage(TransportErrors.InnermostMessage(failure)), attempt, maxAttempts));
 
-        /// <summary>Scrubs first, then cuts, so a secret straddling the cut cannot leak its first characters.</summary>
+        /// <summary>
+        /// Scrubs first, then cuts, so a secret straddling the cut cannot leak its first characters. JSON or not
+        /// (an HTML page, raw bytes), every control, bidi and zero-width character is made visible.
+        /// </summary>
         private string Excerpt(byte[]? body)
         {
             if (body == null || body.Length == 0) return "(empty)";
-            string text = _redactor.Scrub(Encoding.UTF8.GetString(body));
+            string text = _redactor.ForMessage(Encoding.UTF8.GetString(body));
             return text.Length > MaxBodyExcerpt ? text.Substring(0, MaxBodyExcerpt) + "... (" + body.Length + " bytes)" : text;
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 
 namespace EvsSnapshot.Client.Http
 {
@@ -23,20 +24,23 @@ namespace EvsSnapshot.Client.Http
                     return certificate;
                 case "connection-failed":
                     return new EvsTransportException(EvsErrorKind.Network, "ConnectionFailed",
-                        $"Could not {operation}: could not connect to {endpoint.GetLeftPart(UriPartial.Authority)} ({redactor.Scrub(InnermostMessage(exception))}).",
+                        $"Could not {operation}: could not connect to {endpoint.GetLeftPart(UriPartial.Authority)} ({redactor.ForMessage(InnermostMessage(exception))}).",
                         method, path, exception);
                 default:
                     return new EvsTransportException(EvsErrorKind.Network, "ConnectionLost",
-                        $"Could not {operation}: the connection was lost before the answer arrived ({redactor.Scrub(InnermostMessage(exception))}).",
+                        $"Could not {operation}: the connection was lost before the answer arrived ({redactor.ForMessage(InnermostMessage(exception))}).",
                         method, path, exception);
             }
         }
 
-        /// <summary>A 2xx answer that is not the documented JSON.</summary>
-        public static EvsTransportException Unreadable(Exception exception, ApiRequest request, ApiResponse response) =>
-            new EvsTransportException(EvsErrorKind.MalformedResponse, "MalformedResponse",
-                $"Could not {request.Operation}: the answer (HTTP {response.StatusCode}, request id {response.RequestId ?? "none"}) was not the JSON the API documents: {exception.Message}",
-                request.Method.Method, request.PathText, exception);
+        /// <summary>
+        /// A 2xx answer that is not the documented JSON. The reason may quote the answer (a malformed field), so
+        /// it and the request id are scrubbed of secrets and made safe for a terminal.
+        /// </summary>
+        public static EvsTransportException Unreadable(Exception exception, ApiRequest request, ApiResponse response, SecretRedactor redactor) =>
+            new EvsTransportException(EvsErrorKind.MalformedResponse, exception is Auth.UnusableCredentialException ? "UnusableCredential" : "MalformedResponse",
+                $"Could not {request.Operation}: the answer (HTTP {response.StatusCode}, request id {(response.RequestId == null ? "none" : redactor.ForMessage(response.RequestId))}) was not the JSON the API documents: {redactor.ForMessage(exception.Message)}",
+                request.Method.Method, request.PathText, new InvalidDataException(redactor.Scrub(exception.Message)));
 
         internal static string InnermostMessage(Exception exception)
         {

@@ -21,6 +21,7 @@ namespace EvsSnapshot.Client.Json
         public static AccessKeyCredential Read(byte[] body, DateTime receivedUtc, DateTimeOffset? serverDate)
         {
             if (body == null || body.Length == 0) throw new InvalidDataException("the body is empty.");
+            StrictJson.Check(body);
             using (var doc = JsonDocument.Parse(body))
             {
                 var root = doc.RootElement;

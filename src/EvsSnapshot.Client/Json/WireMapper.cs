@@ -26,6 +26,7 @@ namespace EvsSnapshot.Client.Json
         public static T Deserialize<T>(ApiResponse response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) where T : class
         {
             if (response.Body.Length == 0) throw new InvalidDataException("the body is empty.");
+            StrictJson.Check(response.Body);
             return JsonSerializer.Deserialize(response.Body, typeInfo) ?? throw new InvalidDataException("the body is JSON null.");
         }
 

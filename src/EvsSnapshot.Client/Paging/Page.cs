@@ -5,12 +5,16 @@ namespace EvsSnapshot.Client.Paging
     /// <summary>One page of a list call.</summary>
     public sealed class Page<T>
     {
-        internal Page(List<T> items, int? totalCount, bool hasNextLink)
+        internal Page(List<T> items, int? totalCount, bool hasNextLink, string? requestId = null)
         {
             Items = items;
             TotalCount = totalCount;
             HasNextLink = hasNextLink;
+            RequestId = requestId;
         }
+
+        /// <summary>The answer's request id (scrubbed of secrets), for an error about the listing.</summary>
+        public string? RequestId { get; }
 
         public List<T> Items { get; }
 

@@ -9,6 +9,9 @@ namespace EvsSnapshot.Client.Paging
     /// it, by a <c>next</c> link), never by "the page was short", so a server-side page cap smaller than the
     /// requested limit still yields every item. The caller may ask for the next page early (<see cref="Prefetch"/>)
     /// while it is still writing the current one; nothing is fetched before it is needed otherwise.
+    /// A server cannot keep it reading forever: a page that brings no item not already listed stops the listing
+    /// with <c>PagingStalled</c>, and so does a reported count that more than count / page size + <see cref="SparePages"/>
+    /// pages have not reached (<see cref="PagingGuard"/>).
     /// </summary>
     public sealed class PageReader<T>
     {
@@ -17,10 +20,15 @@ namespace EvsSnapshot.Client.Paging
         private readonly int _pageSize;
         private readonly long? _maxItems;
         private int _nextOffset;
+        private readonly int _startOffset;
         private long _delivered;
         private bool _exhausted;
         private Task<Page<T>>? _pending;
-        private HashSet<string> _previousKeys = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _seenKeys = new HashSet<string>(StringComparer.Ordinal);
+        private int _largestPage;
+
+        /// <summary>Pages allowed beyond count / page size (a count that grows while we read, one short page).</summary>
+        public const int SparePages = 3;
 
         /// <param name="fetch">Fetches (offset, limit).</param>
         /// <param name="key">Identity of an item, to drop one that shifts onto the next page while we read.</param>
@@ -29,6 +37,7 @@ namespace EvsSnapshot.Client.Paging
             _fetch = fetch;
             _key = key;
             _nextOffset = Math.Max(0, startOffset);
+            _startOffset = _nextOffset;
             _pageSize = pageSize;
             _maxItems = maxItems;
             _exhausted = maxItems.HasValue && maxItems.Value <= 0;
@@ -60,26 +69,26 @@ namespace EvsSnapshot.Client.Paging
                 var page = await task.ConfigureAwait(false);
                 PagesFetched++;
                 TotalCount = page.TotalCount ?? TotalCount;
-
+                int offset = _nextOffset;
                 _nextOffset += page.Items.Count;
                 bool more = page.Items.Count > 0 && (page.TotalCount.HasValue ? _nextOffset < page.TotalCount.Value : page.HasNextLink);
 
-                var keys = new HashSet<string>(StringComparer.Ordinal);
+                int unseen = 0;
                 var fresh = new List<T>(page.Items.Count);
                 foreach (var item in page.Items)
                 {
-                    string key = _key(item);
-                    if (!keys.Add(key) || _previousKeys.Contains(key)) continue; // shifted by a concurrent create/delete
-                    if (_maxItems.HasValue && _delivered >= _maxItems.Value) { more = false; break; }
+                    if (!_seenKeys.Add(_key(item))) continue; // shifted by a concurrent create/delete, or repeated
+                    unseen++;
+                    if (_maxItems.HasValue && _delivered >= _maxItems.Value) { more = false; continue; }
                     fresh.Add(item);
                     _delivered++;
                 }
-                _previousKeys = keys;
                 if (_maxItems.HasValue && _delivered >= _maxItems.Value) more = false;
+                _largestPage = Math.Max(_largestPage, page.Items.Count);
+                if (more) PagingGuard.Check(offset, page.Items.Count, unseen, PagesFetched, TotalCount, _startOffset, _largestPage, page.RequestId);
                 _exhausted = !more;
                 if (fresh.Count > 0) return fresh;
                 if (_exhausted) return null;
-                // A page of nothing but shifted duplicates: read on.
             }
         }
 

@@ -168,18 +168,48 @@ namespace EvsSnapshot.Client.Waiting
                     continue;
                 }
 
-                await _time.Delay(interval, _call.CancellationToken).ConfigureAwait(false);
+                // Never sleep past the first deadline: it is reported when it comes, not at the next poll.
+                await _time.Delay(Min(interval, UntilFirstDeadline(batch)), _call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(_options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * _options.BackoffFactor));
 
                 lock (_lock) batch = _pending.Values.ToList();
-                // Chunks are polled together; the caller's concurrency gate (-ThrottleLimit) bounds the requests in flight.
-                await Task.WhenAll(Chunk(batch, _options.BatchSize).Select(PollAsync)).ConfigureAwait(false);
+                await PollUntilDeadlineAsync(batch).ConfigureAwait(false);
                 ExpireOverdue();
                 ReportProgress();
             }
         }
 
-        private async Task PollAsync(List<Entry> chunk)
+        /// <summary>
+        /// Polls every chunk together (the caller's concurrency gate, -ThrottleLimit, bounds the requests in flight),
+        /// cut off at the first deadline of the batch: a slow answer, a request timeout or a retry wait cannot hold
+        /// the timeout error back.
+        /// </summary>
+        private async Task PollUntilDeadlineAsync(List<Entry> batch)
+        {
+            using (var deadline = _time.CreateCancellationTokenSource(UntilFirstDeadline(batch)))
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_call.CancellationToken, deadline.Token))
+            {
+                var call = _call.WithCancellation(linked.Token);
+                try
+                {
+                    await Task.WhenAll(Chunk(batch, _options.BatchSize).Select(chunk => PollAsync(chunk, call))).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_call.CancellationToken.IsCancellationRequested)
+                {
+                    // The deadline came first: ExpireOverdue reports what is still pending.
+                }
+            }
+        }
+
+        private TimeSpan UntilFirstDeadline(List<Entry> batch)
+        {
+            var left = batch.Min(e => e.Deadline) - UtcNow;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+
+        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+        private async Task PollAsync(List<Entry> chunk, CallScope call)
         {
             var query = new SnapshotQuery();
             foreach (var e in chunk) query.Ids.Add(e.Id);
@@ -187,7 +217,7 @@ namespace EvsSnapshot.Client.Waiting
             try
             {
                 Interlocked.Increment(ref _requests);
-                page = await _api.ListSnapshotsAsync(query, 0, chunk.Count, _call).ConfigureAwait(false);
+                page = await _api.ListSnapshotsAsync(query, 0, chunk.Count, call).ConfigureAwait(false);
             }
             catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
             {
@@ -208,7 +238,7 @@ namespace EvsSnapshot.Client.Waiting
                 }
                 else if (filterHonoured)
                 {
-                    await ConfirmMissingAsync(entry).ConfigureAwait(false);
+                    await ConfirmMissingAsync(entry, call).ConfigureAwait(false);
                 }
                 else
                 {
@@ -216,7 +246,7 @@ namespace EvsSnapshot.Client.Waiting
                     try
                     {
                         Interlocked.Increment(ref _requests);
-                        Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, _call).ConfigureAwait(false));
+                        Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, call).ConfigureAwait(false));
                     }
                     catch (EvsApiException ex) when (ex.StatusCode == 404)
                     {
@@ -226,13 +256,13 @@ namespace EvsSnapshot.Client.Waiting
             }
         }
 
-        private async Task ConfirmMissingAsync(Entry entry)
+        private async Task ConfirmMissingAsync(Entry entry, CallScope call)
         {
             // Absent from a filtered list: confirm with a GET, so a server that filters oddly cannot fake a deletion.
             try
             {
                 Interlocked.Increment(ref _requests);
-                Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, _call).ConfigureAwait(false));
+                Evaluate(entry, await _api.GetSnapshotAsync(entry.Id, call).ConfigureAwait(false));
             }
             catch (EvsApiException ex) when (ex.StatusCode == 404)
             {
@@ -252,7 +282,7 @@ namespace EvsSnapshot.Client.Waiting
                 return;
             }
             var error = new EvsException(EvsErrorKind.NotFound, "SnapshotVanished",
-                $"Snapshot {entry.Id} no longer exists (last status: {entry.Last?.Status ?? "unknown"}); it was deleted while waiting for '{_options.TargetStatus}'.")
+                $"Snapshot {entry.Id} no longer exists (last status: {DisplayText.Safe(entry.Last?.Status ?? "unknown")}); it was deleted while waiting for '{_options.TargetStatus}'.")
             { Target = entry.Id };
             Finish(entry, () => Failed?.Invoke(entry.Id, error), null, error);
         }
@@ -272,7 +302,7 @@ namespace EvsSnapshot.Client.Waiting
             {
                 string what = details.Status == SnapshotStatus.ErrorDeleting ? "deleting it failed" : "it failed";
                 var error = new EvsException(EvsErrorKind.WaitFailed, "SnapshotFailed",
-                    $"Snapshot {details.Id} ({details.Name}) is in status '{details.Status}': {what}, and it will not become '{(_options.Deleted ? "deleted" : _options.TargetStatus)}' by itself.")
+                    $"Snapshot {DisplayText.Safe(details.Id)} ({Validation.InputValidator.Printable(details.Name)}) is in status '{DisplayText.Safe(details.Status)}': {what}, and it will not become '{(_options.Deleted ? "deleted" : _options.TargetStatus)}' by itself.")
                 {
                     Target = details,
                 }.Advise(details.Status == SnapshotStatus.Error ? EvsAdvice.RecreateSnapshot : EvsAdvice.ContactSupport, ("SnapshotId", details.Id));
@@ -351,7 +381,7 @@ namespace EvsSnapshot.Client.Waiting
         public static string Describe(string id, SnapshotDetails? last)
         {
             string name = last?.Name != null ? "'" + Validation.InputValidator.Printable(last.Name) + "' " : string.Empty;
-            return $"{name}({id}, {last?.Status ?? "status unknown"}{ProgressText(last)})";
+            return DisplayText.Safe($"{name}({id}, {last?.Status ?? "status unknown"}{ProgressText(last)})");
         }
 
         private static string ProgressText(SnapshotDetails? details) =>

@@ -148,6 +148,29 @@ namespace EvsSnapshot.Validation
         /// <summary>A disk name (rollback's optional rename): the snapshot-name rules without the backup prefix rule.</summary>
         public static string VolumeName(string name, string parameterName = "VolumeName") => VolumeNameRule.Check(name, parameterName);
 
+        /// <summary>The API's <c>name</c> filter takes at most 255 bytes (evs-api.md §2.1, v5 list: "name (max 255)").</summary>
+        public const int MaxNameFilterBytes = 255;
+
+        /// <summary>
+        /// A name (or wildcard pattern) to list or look up by: at most 255 UTF-8 bytes, so a huge value cannot become
+        /// a huge URL, and no control, bidirectional or zero-width character (no stored name can hold one).
+        /// </summary>
+        public static string NameFilter(string value, string parameterName = "Name")
+        {
+            int bytes = System.Text.Encoding.UTF8.GetByteCount(value);
+            if (bytes > MaxNameFilterBytes)
+            {
+                throw new EvsValidationException("NameFilterTooLong", parameterName,
+                    $"The -{parameterName} value '{Printable(value)}' is {bytes} bytes long (UTF-8); names to look for are at most {MaxNameFilterBytes} bytes.", value);
+            }
+            if (HasControlCharacter(value, false))
+            {
+                throw new EvsValidationException("NameFilterInvalidCharacter", parameterName,
+                    $"The -{parameterName} value '{Printable(value)}' contains a control, bidirectional or zero-width character, which no name can hold.", value);
+            }
+            return value;
+        }
+
         public static string? Description(string? description, string parameterName = "Description") =>
             description == null ? null : DescriptionRule.Check(description, parameterName);
 
@@ -389,31 +412,26 @@ namespace EvsSnapshot.Validation
 
         // ---------------------------------------------------------------- characters
 
+        /// <summary>
+        /// Control characters, and the bidirectional and zero-width characters that change how text around them
+        /// is shown (<see cref="DisplayText.IsUnsafe"/>): refused in every name-like input.
+        /// </summary>
         public static bool HasControlCharacter(string value, bool allowLineBreaks)
         {
             foreach (char c in value)
             {
                 if (allowLineBreaks && (c == '\n' || c == '\r' || c == '\t')) continue;
-                if (char.GetUnicodeCategory(c) == UnicodeCategory.Control || IsDirectionOverride(c)) return true;
+                if (DisplayText.IsUnsafe(c)) return true;
             }
             return false;
         }
 
-        /// <summary>Marks and overrides that change how surrounding text is shown.</summary>
-        private static bool IsDirectionOverride(char c) => c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E');
-
-        /// <summary>Makes a value safe to echo in a message: control characters shown as \uXXXX, long values cut.</summary>
+        /// <summary>Makes a value safe to echo in a message (<see cref="DisplayText.Safe"/>), long values cut.</summary>
         public static string Printable(string? value)
         {
             if (value == null) return "(null)";
-            var sb = new System.Text.StringBuilder();
-            foreach (char c in value)
-            {
-                if (sb.Length >= 80) { sb.Append("..."); break; }
-                if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-                else sb.Append(c);
-            }
-            return sb.ToString();
+            string safe = DisplayText.Safe(value);
+            return safe.Length > 80 ? safe.Substring(0, 80) + "..." : safe;
         }
     }
 }

@@ -129,9 +129,10 @@ namespace EvsSnapshot.Commands
             }
 
             public bool DebugEnabled { get; }
+            // The client already made what servers said safe; this is the last line of defence for the console.
             public void Verbose(string message) => _cmdlet.Post(() => Streams.Verbose(_cmdlet, message));
-            public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
-            public void Warning(string message) => _cmdlet.Post(() => _cmdlet.WriteWarning(message));
+            public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(DisplayText.SafeLines(message)));
+            public void Warning(string message) => _cmdlet.Post(() => _cmdlet.WriteWarning(DisplayText.Safe(message)));
         }
     }
 }

@@ -15,11 +15,19 @@ namespace EvsSnapshot.Commands
                     ? notFoundErrorId
                     : evs.ErrorId;
                 var record = new ErrorRecord(evs, errorId, Category(evs.Kind), evs.Target ?? target);
+                // What the console shows is made safe here, whatever a server put into the message (names,
+                // statuses, ids); the exception keeps the text as it was built.
+                string message = DisplayText.Safe(evs.Message);
                 string? advice = ErrorAdvice.RecommendedAction(evs);
                 if (advice != null)
                 {
-                    string shown = ErrorAdvice.ShownWithMessage(evs) ? evs.Message + " " + advice : evs.Message;
+                    advice = DisplayText.Safe(advice);
+                    string shown = ErrorAdvice.ShownWithMessage(evs) ? message + " " + advice : message;
                     record.ErrorDetails = new ErrorDetails(shown) { RecommendedAction = advice };
+                }
+                else if (!ReferenceEquals(message, evs.Message))
+                {
+                    record.ErrorDetails = new ErrorDetails(message);
                 }
                 return record;
             }

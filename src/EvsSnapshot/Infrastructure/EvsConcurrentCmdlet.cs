@@ -133,8 +133,8 @@ namespace EvsSnapshot.Commands
             {
                 try
                 {
-                    Host.UI.WriteWarningLine($"{MyInvocation.MyCommand.Name} was stopped while waiting; {pending.Count} snapshot(s) still pending: "
-                        + string.Join("; ", pending.Select(p => SnapshotWaiter.Describe(p.Id, p))));
+                    Host.UI.WriteWarningLine(DisplayText.Safe($"{MyInvocation.MyCommand.Name} was stopped while waiting; {pending.Count} snapshot(s) still pending: "
+                        + string.Join("; ", pending.Select(p => SnapshotWaiter.Describe(p.Id, p)))));
                 }
                 catch (Exception)
                 {
@@ -152,7 +152,7 @@ namespace EvsSnapshot.Commands
                              + (s.Progress != null && s.Status == SnapshotStatus.Creating ? " " + s.Progress + "%" : string.Empty));
             string status = string.Format(CultureInfo.InvariantCulture, "{0} of {1} done", progress.Finished, progress.Total);
             if (progress.Pending.Count > 0) status += "; waiting for " + string.Join(", ", pending) + (progress.Pending.Count > 5 ? ", ..." : string.Empty);
-            WriteProgress(new ProgressRecord(_progressId, _waitActivity, status) { PercentComplete = progress.PercentComplete });
+            WriteProgress(new ProgressRecord(_progressId, _waitActivity, DisplayText.Safe(status)) { PercentComplete = progress.PercentComplete });
         }
 
         // ------------------------------------------------------------------ helpers for derived cmdlets

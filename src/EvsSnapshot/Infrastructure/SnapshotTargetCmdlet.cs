@@ -65,10 +65,11 @@ namespace EvsSnapshot.Commands
         private List<SnapshotDetails> ResolveNames()
         {
             var found = new List<SnapshotDetails>();
-            var patterns = NamePatterns.From(TargetNames);
+            List<Client.Listing.NamePattern> patterns;
             NameMatches<SnapshotDetails> matches;
             try
             {
+                patterns = NamePatterns.From(TargetNames);
                 matches = Run(call => NameLookup.SnapshotsAsync(ActiveContext.Api, patterns, call));
             }
             catch (EvsException ex)

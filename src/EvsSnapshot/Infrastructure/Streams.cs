@@ -11,6 +11,7 @@ namespace EvsSnapshot.Commands
         /// </summary>
         public static void Verbose(PSCmdlet cmdlet, string message)
         {
+            message = DisplayText.SafeLines(message);
             var bound = cmdlet.MyInvocation.BoundParameters;
             if (bound.ContainsKey("Debug") && !bound.ContainsKey("Verbose")) cmdlet.WriteDebug(message);
             else cmdlet.WriteVerbose(message);
