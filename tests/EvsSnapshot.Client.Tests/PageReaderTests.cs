@@ -187,8 +187,10 @@ public class PageReaderTests
     }
 
     [Fact]
-    public async Task PageOfOnlyDuplicates_IsSkippedNotTheEnd()
+    public async Task PageOfOnlyDuplicates_StopsTheListing_ItCouldBeAServerRepeatingItself()
     {
+        // Issue 12: a page with nothing new is how an endless server looks, so the listing stops there
+        // (PagingStalled) instead of reading on; a real shift that large would need a page size of deletes.
         var pages = new Dictionary<int, List<string>>
         {
             [0] = new() { "a", "b" },
@@ -196,7 +198,9 @@ public class PageReaderTests
             [4] = new() { "c" },
         };
         var reader = new PageReader<string>((o, l) => Task.FromResult(new Page<string>(pages[o], 5, false)), s => s, 0, 2, null);
-        Assert.Equal(new[] { "a", "b", "c" }, await ReadAll(reader, s => s));
+        var ex = await Assert.ThrowsAsync<EvsException>(() => ReadAll(reader, s => s));
+        Assert.Equal("PagingStalled", ex.ErrorId);
+        Assert.Contains("offset 2", ex.Message);
     }
 
     [Fact]

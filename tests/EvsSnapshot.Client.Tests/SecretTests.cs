@@ -169,14 +169,14 @@ public class SecretTests
     }
 
     [Fact]
-    public void Redactor_MasksLongestFirst_IgnoresShortValues_AndStripsSignatures()
+    public void Redactor_MasksLongestFirst_ShortValuesAsWholeWords_AndStripsSignatures()
     {
         var r = new SecretRedactor();
         r.Add("abcdef123456");
         r.Add("abcdef123456-longer");
         r.Add("short");
         r.Add(null);
-        Assert.Equal("x [redacted] y [redacted] z short", r.Scrub("x abcdef123456-longer y abcdef123456 z short"));
+        Assert.Equal("x [redacted] y [redacted] z [redacted] shortcut", r.Scrub("x abcdef123456-longer y abcdef123456 z short shortcut"));
         Assert.Equal("Authorization: SDK-HMAC-SHA256 Access=AK, Signature=[redacted]",
             r.Scrub("Authorization: SDK-HMAC-SHA256 Access=AK, Signature=7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe"));
         Assert.Equal("verify aksk signature fail", r.Scrub("verify aksk signature fail, canonicalRequest:GET|/|\n|host:x"));
