@@ -169,6 +169,37 @@ BeforeDiscovery {
     Add-Case 'pipeline: a bad snapshot id among strings (New-EvsVolume)' New-EvsVolume @{} 'InvalidSnapshotId' InvalidArgument @('nope')
     Add-Case 'Get-EvsVolume -ServerId not-a-uuid' Get-EvsVolume @{ ServerId = 'not-a-uuid' } 'InvalidServerId' InvalidArgument
 
+    # Issue 12: the whole bidirectional and zero-width set in every name-like input; name filters at most 255 bytes;
+    # keys and tokens printable ASCII (they go into headers).
+    $hidden = @(0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0xFEFF)
+    foreach ($code in $hidden) {
+        $c = [string][char]$code
+        $u = 'U+{0:X4}' -f $code
+        Add-Case "New-EvsSnapshot -Name with $u" New-EvsSnapshot @{ VolumeId = $valid; Name = "a${c}b" } 'SnapshotNameInvalidCharacter' InvalidArgument
+        Add-Case "Set-EvsSnapshot -Description with $u" Set-EvsSnapshot @{ Id = $valid; Description = "a${c}b" } 'DescriptionInvalidCharacter' InvalidArgument
+        Add-Case "New-EvsSnapshot -Metadata value with $u" New-EvsSnapshot @{ VolumeId = $valid; Metadata = @{ k = "v$c" } } 'MetadataValueInvalidCharacter' InvalidArgument
+        Add-Case "Set-EvsSnapshot -AddMetadata key with $u" Set-EvsSnapshot @{ Id = $valid; AddMetadata = @{ "k$c" = 'v' } } 'MetadataKeyInvalidCharacter' InvalidArgument
+        Add-Case "Get-EvsSnapshot -Name with $u" Get-EvsSnapshot @{ Name = "a${c}b" } 'NameFilterInvalidCharacter' InvalidArgument
+        Add-Case "Connect-EvsProject -UserName with $u" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; UserName = "ali${c}ce"; DomainName = 'acme'; Password = (ConvertTo-SecureString 'pw-12345' -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
+        Add-Case "Connect-EvsProject -DomainName with $u" Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; UserName = 'alice'; DomainName = "ac${c}me"; Password = (ConvertTo-SecureString 'pw-12345' -AsPlainText -Force) } 'InvalidCredential' InvalidArgument
+    }
+    Add-Case 'Restore-EvsSnapshot -VolumeName with U+2066' Restore-EvsSnapshot @{ Id = $valid; VolumeName = "v$([char]0x2066)"; Force = $true } 'VolumeNameInvalidCharacter' InvalidArgument
+    Add-Case 'Get-EvsSnapshot -VolumeName with U+FEFF' Get-EvsSnapshot @{ VolumeName = "v$([char]0xFEFF)" } 'NameFilterInvalidCharacter' InvalidArgument
+    Add-Case 'Get-EvsVolume -Name with U+200B' Get-EvsVolume @{ Name = "v$([char]0x200B)" } 'NameFilterInvalidCharacter' InvalidArgument
+    foreach ($f in @(@{ L = '256 ASCII bytes'; V = 'n' * 256 }, @{ L = '1 MB'; V = 'n' * 1048576 }, @{ L = '86 CJK characters (258 bytes)'; V = [string]::new([char]0x5FEB, 86) })) {
+        Add-Case "Get-EvsSnapshot -Name of $($f.L)" Get-EvsSnapshot @{ Name = $f.V } 'NameFilterTooLong' InvalidArgument
+        Add-Case "Get-EvsVolume -Name of $($f.L)" Get-EvsVolume @{ Name = $f.V } 'NameFilterTooLong' InvalidArgument
+        Add-Case "Get-EvsSnapshot -VolumeName of $($f.L)" Get-EvsSnapshot @{ VolumeName = $f.V } 'NameFilterTooLong' InvalidArgument
+        Add-Case "New-EvsSnapshot -VolumeName of $($f.L)" New-EvsSnapshot @{ VolumeName = $f.V } 'NameFilterTooLong' InvalidArgument
+        Add-Case "Remove-EvsSnapshot -Name of $($f.L)" Remove-EvsSnapshot @{ Name = $f.V; Force = $true } 'NameFilterTooLong' InvalidArgument
+    }
+    $sk = ConvertTo-SecureString 'SKEXAMPLE0000000' -AsPlainText -Force
+    Add-Case 'Connect-EvsProject -AccessKey not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AKEXAMPLé'; SecretKey = $sk } 'NonAsciiCredential' InvalidArgument
+    Add-Case 'Connect-EvsProject -SecretKey not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AKEXAMPLE'; SecretKey = (ConvertTo-SecureString 'SKключ00000000' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
+    Add-Case 'Connect-EvsProject -Credential with a non-ASCII AK' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = [pscredential]::new('AKÉXAMPLE', $sk) } 'NonAsciiCredential' InvalidArgument
+    Add-Case 'Connect-EvsProject -Token not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString 'MIItökén0000' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
+    Add-Case 'Connect-EvsProject -SecurityToken not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AKEXAMPLE'; SecretKey = $sk; SecurityToken = (ConvertTo-SecureString 'tökén' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
+
     $script:Cases = $cases.ToArray()
 }
 
