@@ -210,6 +210,12 @@ Target: exactly one snapshot per successful request, 0 duplicates, 0 lost, 0 pha
   is returned and the create is not sent again; only if it is absent is the same request (same token) sent again.
 - Failures that are certain (connection refused, 429) are retried directly; 4xx answers are never retried.
 "@
+    # Sections written by hand after the soak's own (the hostile-server table) are kept.
+    if (Test-Path $ReportPath) {
+        $previous = Get-Content -Path $ReportPath -Raw
+        $kept = $previous.IndexOf("`n## Hostile server")
+        if ($kept -ge 0) { $report = $report.TrimEnd() + "`n" + $previous.Substring($kept).TrimEnd() }
+    }
     Set-Content -Path $ReportPath -Value $report -Encoding utf8
     Write-Host "Wrote $ReportPath"
 }
