@@ -513,4 +513,40 @@ public class HostileServerTests
         Assert.DoesNotContain(token, ex.ToString());
         Assert.All(handler.Requests, r => Assert.Equal("/v3/auth/tokens", r.Uri.AbsolutePath)); // never sent on
     }
+
+    [Theory]
+    [InlineData("secret", "SK-temp\r\nX-Injected: 1")]
+    [InlineData("securitytoken", "token-with-nul\u0000-0001")]
+    [InlineData("access", "AKTEMPé0001")]
+    public async Task TemporaryKeysThatCannotGoIntoAHeader_AreRefusedWhenTheyArrive(string field, string value)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var server = new CredentialServer(time);
+        var credential = new Dictionary<string, string>
+        {
+            ["access"] = "AKTEMP00000000000001", ["secret"] = "SK-temp-0000000000000001", ["securitytoken"] = "token-0000000000000001",
+            ["expires_at"] = "2030-01-01T06:00:00.000000Z",
+        };
+        credential[field] = value;
+        var handler = new FakeHandler
+        {
+            Fallback = (r, ct) => r.Uri.AbsolutePath == "/openstack/latest/securitykey"
+                ? Task.FromResult(Wire.Ok(JsonSerializer.Serialize(new Dictionary<string, object> { ["credential"] = credential })))
+                : server.Handle(r, ct),
+        };
+        var options = CredentialContexts.Options(handler, time);
+        options.EcsAgency = true;
+        options.MetadataEndpoint = CredentialContexts.Metadata;
+
+        var ex = await Assert.ThrowsAnyAsync<EvsException>(async () =>
+        {
+            using var ctx = await EvsClient.ConnectAsync(options, new CallScope());
+            await ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call());
+        });
+
+        Assert.Equal("UnusableCredential", ex.ErrorId);
+        Assert.DoesNotContain(value, ex.ToString());
+        Assert.DoesNotContain(handler.Requests, r => r.Headers.Any(h => h.Value.Contains("X-Injected") || h.Value.Contains("token-with-nul")));
+        Assert.Empty(server.EvsCalls);
+    }
 }

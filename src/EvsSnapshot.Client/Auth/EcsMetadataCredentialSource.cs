@@ -103,9 +103,10 @@ namespace EvsSnapshot.Client.Auth
             string where = _endpoint.GetLeftPart(UriPartial.Authority);
             string what = ex.ErrorId == "RequestTimeout"
                 ? string.Format(CultureInfo.InvariantCulture, "did not answer within {0:0} s", CredentialApi.MetadataTimeout.TotalSeconds)
-                : ex.ErrorId == "MalformedResponse" ? "sent an answer that is not a credential" : "could not be reached";
+                : ex.ErrorId == "MalformedResponse" ? "sent an answer that is not a credential"
+                : ex.ErrorId == "UnusableCredential" ? "sent a credential that cannot go into a request header" : "could not be reached";
             string cause = ex.ErrorId == "RequestTimeout" ? string.Empty : " (" + Detail(ex.Message) + ")";
-            return new EvsException(ex.Kind, ex.ErrorId == "MalformedResponse" ? "MetadataServiceError" : "MetadataServiceUnavailable",
+            return new EvsException(ex.Kind, ex.ErrorId == "MalformedResponse" ? "MetadataServiceError" : ex.ErrorId == "UnusableCredential" ? ex.ErrorId : "MetadataServiceUnavailable",
                 $"The ECS metadata service at {where} {what}{cause}.", ex)
             { Target = where }.Advise(EvsAdvice.CheckMetadataService, ("MetadataEndpoint", where));
         }
