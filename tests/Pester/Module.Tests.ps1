@@ -54,7 +54,10 @@ Describe 'Manifest and exports' {
         $snapshotTable | Should -Match 'Name\s+Status\s+Size\s+Created \(local\)\s+Disk\s+Id'
         $volumeTable = Get-EvsVolume -First 2 | Out-String -Width 200
         $volumeTable | Should -Match 'Name\s+Status\s+Size\s+Type\s+Zone\s+Server\s+Device\s+Created \(local\)\s+Id'
-        (Get-FormatData -TypeName EvsSnapshot.SnapshotDetails).FormatViewDefinition.Control.GetType().Name | Should -Be 'TableControl'
+        # The table is the default (first) view; a list view follows, so Format-List escapes server text too (issue 12).
+        $views = @((Get-FormatData -TypeName EvsSnapshot.SnapshotDetails).FormatViewDefinition)
+        $views[0].Control.GetType().Name | Should -Be 'TableControl'
+        $views.Control.GetType().Name | Should -Contain 'ListControl'
     }
 }
 
