@@ -57,7 +57,7 @@ Describe 'Manifest and exports' {
         # The table is the default (first) view; a list view follows, so Format-List escapes server text too (issue 12).
         $views = @((Get-FormatData -TypeName EvsSnapshot.SnapshotDetails).FormatViewDefinition)
         $views[0].Control.GetType().Name | Should -Be 'TableControl'
-        $views.Control.GetType().Name | Should -Contain 'ListControl'
+        $views | ForEach-Object { $_.Control.GetType().Name } | Should -Contain 'ListControl'
     }
 }
 
