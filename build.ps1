@@ -134,6 +134,7 @@ function Invoke-Build {
         'System.Buffers.dll', 'System.Memory.dll', 'System.Numerics.Vectors.dll', 'System.Runtime.CompilerServices.Unsafe.dll',
         'System.Threading.Tasks.Extensions.dll', 'Microsoft.Bcl.TimeProvider.dll'
     foreach ($a in $engine) { Copy-Item (Join-Path $ModuleBin $a) $dependencies }
+    Add-ReadyToRunEngine (Join-Path $dependencies 'ReadyToRun')
 
     $helpBuilder = Join-Path $Root 'src/build/HelpBuilder.psm1'
     if (Test-Path $helpBuilder) {
@@ -142,6 +143,33 @@ function Invoke-Build {
     }
     $manifest = Test-ModuleManifest $ModuleManifest
     Write-Host "Module $($manifest.Name) $($manifest.Version) ($Configuration) assembled in $ModuleOut"
+}
+
+# ReadyToRun copies of the engine for PowerShell 7 (cold start, issue 10): the same netstandard2.0 IL plus native code,
+# in Dependencies/ReadyToRun/<tfm>-<rid>/ for each .NET major of a supported PowerShell 7 and each runtime identifier
+# (src/EvsSnapshot.ReadyToRun). The module's loader takes the one for its runtime, OS and architecture, else the IL
+# copy; Windows PowerShell 5.1 always gets the IL copy (its resolver reads only the top of Dependencies/).
+function Add-ReadyToRunEngine([string] $Destination) {
+    $project = Join-Path $Root 'src/EvsSnapshot.ReadyToRun/EvsSnapshot.ReadyToRun.csproj'
+    Invoke-Native dotnet @('msbuild', $project, '-restore', '-t:PublishEngineImages', "-p:Configuration=$Configuration", '-m', '-nologo', '-v:q')
+    $images = @(Get-ChildItem (Join-Path $Root "src/EvsSnapshot.ReadyToRun/bin/$Configuration/images") -Directory)
+    if (-not $images.Count) { throw 'The ReadyToRun build of the engine produced no images.' }
+    foreach ($image in $images) {
+        $dll = Join-Path $image.FullName 'EvsSnapshot.Client.dll'
+        if (-not (Test-ReadyToRun $dll)) { throw "The ReadyToRun engine for $($image.Name) has no native code: $dll" }
+        $target = New-Item -ItemType Directory -Force -Path (Join-Path $Destination $image.Name)
+        Copy-Item $dll $target
+    }
+}
+
+function Test-ReadyToRun([string] $Path) {
+    <# True when the assembly carries ReadyToRun native code (a managed native header), false for IL only. #>
+    $stream = [IO.File]::OpenRead($Path)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        try { $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0 } finally { $pe.Dispose() }
+    }
+    finally { $stream.Dispose() }
 }
 
 function Assert-BuildOutput {

@@ -15,7 +15,11 @@ namespace EvsSnapshot.Commands
     /// <item>PowerShell 7: the engine is loaded into a load context of its own, so another module that brings a
     /// different EvsSnapshot.Client (an older copy of this module, say) cannot clash with it in either load order.
     /// Assemblies PowerShell already ships (System.Text.Json and friends) come from PowerShell, as Microsoft's
-    /// guidance recommends; anything else the engine needs and PowerShell lacks is loaded privately too.</item>
+    /// guidance recommends; anything else the engine needs and PowerShell lacks is loaded privately too.
+    /// The engine is loaded from its ReadyToRun copy for this OS and architecture
+    /// (Dependencies/ReadyToRun/&lt;tfm&gt;-&lt;rid&gt;/, see <see cref="EngineLoadContext.EnginePath"/>) when the module has one:
+    /// precompiled code, so a fresh process does not JIT-compile the engine's first call. Otherwise, and always on
+    /// 5.1, it is the netstandard2.0 IL copy in Dependencies.</item>
     /// <item>Windows PowerShell 5.1 has no load contexts: a resolver answers for the assemblies of the
     /// Dependencies folder, and for nothing else.</item>
     /// </list>
@@ -88,8 +92,46 @@ namespace EvsSnapshot.Commands
             // The public types are shared with the cmdlets: the engine must see the very same assembly.
             if (name == typeof(SnapshotDetails).Assembly.GetName().Name) return typeof(SnapshotDetails).Assembly;
             if (name != ModuleLoader.EngineAssemblyName && _platformAssemblies.Value.Contains(name)) return null; // PowerShell ships it
-            string path = Path.Combine(_directory, name + ".dll");
+            string path = name == ModuleLoader.EngineAssemblyName ? EnginePath(_directory) : Path.Combine(_directory, name + ".dll");
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        }
+
+        /// <summary>
+        /// The engine file for this process: Dependencies/ReadyToRun/&lt;tfm&gt;-&lt;rid&gt;/EvsSnapshot.Client.dll (the
+        /// same IL plus native code, built by build.ps1) when there is one for this runtime, else the IL copy. A
+        /// runtime uses only ReadyToRun code made for its own major version, hence the framework in the folder name.
+        /// </summary>
+        internal static string EnginePath(string directory)
+        {
+            string? image = ReadyToRunImageName();
+            if (image != null)
+            {
+                string precompiled = Path.Combine(directory, "ReadyToRun", image, ModuleLoader.EngineAssemblyName + ".dll");
+                if (File.Exists(precompiled)) return precompiled;
+            }
+            return Path.Combine(directory, ModuleLoader.EngineAssemblyName + ".dll");
+        }
+
+        /// <summary>net10.0-linux-x64 and the like for this process (null where no image could apply).</summary>
+        internal static string? ReadyToRunImageName()
+        {
+            string? rid = RuntimeId();
+            return rid == null ? null : "net" + Environment.Version.Major + ".0-" + rid;
+        }
+
+        /// <summary>The portable runtime identifier of this process (win-x64, linux-arm64, ...), or null for others.</summary>
+        internal static string? RuntimeId()
+        {
+            string? os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx" : null;
+            string? arch = RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 => "x64",
+                Architecture.Arm64 => "arm64",
+                _ => null,
+            };
+            return os != null && arch != null ? os + "-" + arch : null;
         }
 
         private static HashSet<string> PlatformAssemblyNames()
