@@ -11,7 +11,7 @@ Tasks:
   demo      Build, start the emulator on a free port, run docs/examples/Demo-Runbook.ps1 in a clean pwsh.
   emulator  Run the emulator in the foreground on 127.0.0.1:<Port> until Ctrl+C.
   soak      Fault-injection soak (not part of test): writes docs/RELIABILITY.md.
-  bench     Benchmarks (not part of test): writes docs/BENCHMARKS.md.
+  bench     Benchmarks (not part of test): writes docs/BENCHMARKS.md; -Figure 7 (or 3) measures one figure alone.
   package   Publish the built modules to a local PSResourceGet repository (out/repository) as .nupkg files:
             EvsSnapshot, and EvsSnapshot.Testing with the self-contained emulator for each -Runtime.
   clean     Remove build output.
@@ -55,7 +55,10 @@ param(
     # package, test: the platforms EvsSnapshot.Testing ships a self-contained emulator for (runtime identifiers:
     # linux-x64, linux-arm64, win-x64, osx-arm64 ...; each needs its runtime packs from the package source).
     # Default: this machine's.
-    [string[]] $Runtime = @()
+    [string[]] $Runtime = @(),
+
+    # bench: measure only these figures (3, 7; "3,7" works from any shell) into out/bench/, not docs/BENCHMARKS.md.
+    [string[]] $Figure = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -411,7 +414,7 @@ try {
             & (Join-Path $Root 'tests/soak/Invoke-RestoreSoak.ps1') -Requests ([math]::Max(100, [int]($Requests / 2))) -ReportPath (Join-Path $Root 'docs/RELIABILITY.md')
             if ($LASTEXITCODE) { exit $LASTEXITCODE }
         }
-        'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' }
+        'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' $(if ($Figure) { @{ Figure = $Figure } } else { @{} }) }
         'package' { Invoke-Package }
         'clean' { Invoke-Clean }
     }

@@ -35,12 +35,18 @@ The report; default docs/BENCHMARKS.md.
 
 .PARAMETER Quick
 Fewer repetitions and smaller sizes, to check the script itself (the report says so).
+
+.PARAMETER Figure
+Measure only these figures (3: bulk, 7: cold runbook) and write them to a report of their own (default
+out/bench/BENCHMARKS-figure-<n>.md); docs/BENCHMARKS.md is left as it is.
+    dotnet pwsh ./build.ps1 bench -Figure 7
 #>
 [CmdletBinding()]
 param(
     [string] $ModulePath,
     [string] $OutFile,
-    [switch] $Quick
+    [switch] $Quick,
+    [string[]] $Figure
 )
 
 $ErrorActionPreference = 'Stop'
@@ -50,7 +56,10 @@ $ProgressPreference = 'SilentlyContinue'
 Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
 $RepoRoot = Get-EvsRepoRoot
 if (-not $ModulePath) { $ModulePath = Get-EvsModulePath }
-if (-not $OutFile) { $OutFile = Join-Path $RepoRoot 'docs/BENCHMARKS.md' }
+# "-Figure 3,7" arrives as one string through pwsh -File.
+$Figure = @($Figure | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ } | Sort-Object -Unique)
+if ($Figure | Where-Object { $_ -notin '3', '7' }) { throw "-Figure: only figures 3 and 7 run alone, not '$($Figure -join ',')'." }
+if (-not $OutFile) { $OutFile = if ($Figure) { Join-Path $RepoRoot "out/bench/BENCHMARKS-figure-$($Figure -join '-').md" } else { Join-Path $RepoRoot 'docs/BENCHMARKS.md' } }
 if (-not (Test-Path $ModulePath)) { throw "The module is not built: $ModulePath is missing. Run 'dotnet pwsh ./build.ps1 build' first." }
 
 # ----------------------------------------------------------------------------------------------- settings
@@ -82,7 +91,8 @@ $S = [ordered]@{
     )
     TwoProcessLimit   = 30
     TwoProcessDisks   = if ($Quick) { 100 } else { 300 }   # each
-    ColdRuns          = if ($Quick) { 3 } else { 11 }      # rounds of bare / runbook / Invoke-RestMethod, order alternating
+    ColdRuns          = if ($Quick) { 3 } else { 11 }      # rounds of bare / runbook / Invoke-RestMethod / IL control, order rotating
+    ColdStepRuns      = if ($Quick) { 2 } else { 5 }       # step-by-step runs of each runbook (ReadyToRun engine, IL engine)
 }
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -681,19 +691,49 @@ function Measure-TwoProcesses {
     }
 }
 
+function New-IlEngineCopy {
+    <# A control of figure 7: the module as built less its ReadyToRun engine images, so the loader takes the IL engine
+       (what every PowerShell got before the images, and what Windows PowerShell 5.1 always gets). Returns its manifest. #>
+    $dir = Join-Path $Work 'il-engine/EvsSnapshot'
+    if (-not (Test-Path $dir)) {
+        $null = New-Item -ItemType Directory -Force (Split-Path $dir)
+        Copy-Item (Split-Path $BenchModule) $dir -Recurse
+        Remove-Item (Join-Path $dir 'Dependencies/ReadyToRun') -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    Join-Path $dir (Split-Path $BenchModule -Leaf)
+}
+
+function Get-JitOrigin([string] $Log) {
+    <# Counts the methods of a DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary log by where they come from. #>
+    $engine = 0; $module = 0; $other = 0
+    foreach ($line in [IO.File]::ReadLines($Log)) {
+        if ($line -notmatch 'JIT compiled (\S+)') { continue }
+        $method = $Matches[1]
+        if ($method -like 'EvsSnapshot.Client.*') { $engine++ }
+        elseif ($method -like 'EvsSnapshot.*') { $module++ }
+        elseif ($method -like '*EvsSnapshot.*') { if ($method -like '*EvsSnapshot.Client.*') { $engine++ } else { $module++ } }   # generic code over our types
+        else { $other++ }
+    }
+    @{ Engine = $engine; Module = $module; Other = $other }
+}
+
 function Measure-ColdRunbook {
     Write-Step "7/7 Cold runbook: bare start vs import + connect -Token + one create vs Invoke-RestMethod ($($S.ColdRuns) rounds)"
+    $ilModule = New-IlEngineCopy
     Use-Emulator @() {
         param($emulator)
         $token = Get-EvsIamToken $emulator
         $i = $emulator.Info
         $vol = $i.volumeIds.app01
         $uri = "$($emulator.Url)/v2/$($i.projectId)/cloudsnapshots"
+        $connect = "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token (ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force)"
         # The token comes from the scheduler's environment, as a runbook would get it.
         $variants = [ordered]@{
             bare       = 'exit'
-            runbook    = "Import-Module '$BenchModule'; Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token (ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force); `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
+            runbook    = "Import-Module '$BenchModule'; $connect; `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
             restmethod = "`$null = Invoke-RestMethod -Method Post -Uri '$uri' -Headers @{ 'X-Auth-Token' = `$env:EVS_BENCH_TOKEN } -ContentType application/json -Body ('{""snapshot"":{""volume_id"":""$vol"",""metadata"":{""evssnapshot_client_token"":""' + [guid]::NewGuid().ToString('N') + '""},""name"":""cold""}}')"
+            # The control: the same runbook with the IL engine (no ReadyToRun images).
+            runbookil  = "Import-Module '$ilModule'; $connect; `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
         }
         $env:EVS_BENCH_TOKEN = $token
         try {
@@ -707,22 +747,43 @@ function Measure-ColdRunbook {
         }
         finally { Remove-Item Env:EVS_BENCH_TOKEN -ErrorAction SilentlyContinue }
         $created = (Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats').snapshotsCreated
-        $expected = 2 * ($S.ColdRuns + 1)   # the runbook and Invoke-RestMethod, warm-ups included (the step runs come after)
+        $expected = 3 * ($S.ColdRuns + 1)   # both runbooks and Invoke-RestMethod, warm-ups included (the step runs come after)
         if ($created -ne $expected) { throw "The cold runs created $created snapshots, expected $expected." }
-        # Where the time goes: the same runbook step by step in a few more fresh processes.
-        # Nothing else runs in these processes first, so the JIT counts are the runbook's own.
-        $stepScript = "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) } }; Note start; " +
-            "Import-Module '$BenchModule'; Note import; `$t = ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force; Note securestring; " +
+
+        # Where the time goes: the same runbook step by step in more fresh processes, alternating the module as built
+        # and the IL-engine control. Nothing else runs in these processes first, so the JIT counts are the runbook's own.
+        $stepScript = {
+            param([string] $Manifest)
+            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) } }; Note start; " +
+            "Import-Module '$Manifest'; Note import; " +
+            "`$loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }); " +
+            "`$t = ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force; Note securestring; " +
             "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$t; Note connect; " +
-            "`$null = New-EvsSnapshot -VolumeId $vol -Name cold-steps; Note create; 'BENCH-RESULT ' + (@{ Steps = `$s } | ConvertTo-Json -Depth 5 -Compress)"
-        $steps = foreach ($n in 1..3) {
-            $run = Invoke-EvsPwsh -ArgumentList '-Command', $stepScript -Environment @{ EVS_BENCH_TOKEN = $token } -TimeoutSec 120
+            "`$null = New-EvsSnapshot -VolumeId $vol -Name cold-steps; Note create; " +
+            "`$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'EvsSnapshot.Client' } | ForEach-Object Location; " +
+            "'BENCH-RESULT ' + (@{ Steps = `$s; AfterImport = `$loaded; Engine = `$engine } | ConvertTo-Json -Depth 5 -Compress)"
+        }
+        $invokeSteps = {
+            param([string] $Manifest, [hashtable] $Environment = @{})
+            $run = Invoke-EvsPwsh -ArgumentList '-Command', (& $stepScript $Manifest) -Environment (@{ EVS_BENCH_TOKEN = $token } + $Environment) -TimeoutSec 120
             $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
-            if ($run.ExitCode -ne 0 -or $line.Count -ne 1) { throw "The cold step run failed: $($run.Output)" }
+            if ($run.ExitCode -ne 0 -or $line.Count -ne 1) { throw "The cold step run failed (exit code $($run.ExitCode), $($line.Count) result lines): $($run.Output)" }
             $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
         }
+        $steps = @{ runbook = [Collections.Generic.List[object]]::new(); runbookil = [Collections.Generic.List[object]]::new() }
+        $manifests = @{ runbook = $BenchModule; runbookil = $ilModule }
+        for ($n = 0; $n -lt $S.ColdStepRuns; $n++) {
+            foreach ($k in $(if ($n % 2) { 'runbookil', 'runbook' } else { 'runbook', 'runbookil' })) { $steps[$k].Add((& $invokeSteps $manifests[$k])) }
+        }
+        # One more of each with the JIT's method log (DOTNET_JitStdOutFile), to tell the module's methods from PowerShell's.
+        $origin = @{}
+        foreach ($k in 'runbook', 'runbookil') {
+            $log = Join-Path $Work "jit-$k.txt"
+            $null = & $invokeSteps $manifests[$k] @{ DOTNET_JitStdOutFile = $log; DOTNET_JitDisasmSummary = '1' }
+            $origin[$k] = if (Test-Path $log) { Get-JitOrigin $log } else { $null }
+        }
         $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
-        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps); Variants = $variants }
+        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps.runbook); StepsIl = @($steps.runbookil); Origin = $origin; Variants = $variants }
     }
 }
 
@@ -748,14 +809,20 @@ try {
     Write-Step "Benchmarking EvsSnapshot $moduleVersion ($moduleCommit) from $ModulePath"
     foreach ($k in $machine.Keys) { Write-Host ("    {0,-15} {1}" -f $k, $machine[$k]) }
 
-    $import = Measure-ImportOverhead
-    $perCall = Measure-PerCall
-    $bulk = Measure-Bulk
-    $listing = Measure-Listing
-    $wait = Measure-Wait
-    $rates = @(Measure-RateLimits)
-    $two = Measure-TwoProcesses
-    $cold = Measure-ColdRunbook
+    if ($Figure) {
+        if ($Figure -contains '3') { $bulk = Measure-Bulk }
+        if ($Figure -contains '7') { $cold = Measure-ColdRunbook }
+    }
+    else {
+        $import = Measure-ImportOverhead
+        $perCall = Measure-PerCall
+        $bulk = Measure-Bulk
+        $listing = Measure-Listing
+        $wait = Measure-Wait
+        $rates = @(Measure-RateLimits)
+        $two = Measure-TwoProcesses
+        $cold = Measure-ColdRunbook
+    }
 }
 finally {
     $env:EVS_EMULATOR_DLL = $savedEmulatorDll
@@ -778,6 +845,143 @@ function Add-Row([string] $Figure, [string] $Measured, [string] $Baseline, [doub
         })
 }
 
+function ConvertTo-Cell([string] $Text) { $Text.Replace('|', '\|') }
+
+function Get-ResultTable {
+    $table = [System.Text.StringBuilder]::new()
+    $null = $table.AppendLine('| Figure | Measured | Baseline / ideal | Ratio | Target | Result |')
+    $null = $table.AppendLine('|---|---|---|---|---|---|')
+    foreach ($r in $rows) { $null = $table.AppendLine("| $(ConvertTo-Cell $r.Figure) | $(ConvertTo-Cell $r.Measured) | $(ConvertTo-Cell $r.Baseline) | $($r.Ratio) | $($r.Target) | **$($r.Result)** |") }
+    $table.ToString()
+}
+
+function Join-Values([double[]] $Values, [scriptblock] $Format) { ($Values | ForEach-Object { & $Format $_ }) -join ', ' }
+
+# Figures 3 and 7 are functions: `-Figure 3,7` measures and reports them alone.
+function Add-BulkRows($bulk) {
+    $ideal = $S.BulkVolumes * $S.BulkLatencyMs / $S.BulkThrottle
+    $bulkMs = Get-Median @($bulk.Runs.Ms)
+    Add-Row "3. Bulk: $($S.BulkVolumes) disks, -ThrottleLimit $($S.BulkThrottle), $($S.BulkLatencyMs) ms latency (median of $($S.BulkRuns))" (Format-Ms $bulkMs) "ideal $(Format-Ms $ideal)" ($bulkMs / $ideal) '<= 1.25' (($bulkMs / $ideal) -le 1.25)
+    Add-Row "3b. Same pipeline, -ThrottleLimit 1 (info)" (Format-Ms $bulk.Serial.Ms) "-ThrottleLimit $($S.BulkThrottle): $(Format-Ms $bulkMs)" ($bulk.Serial.Ms / $bulkMs) '-' $null ('{0:n1}x slower' -f ($bulk.Serial.Ms / $bulkMs))
+}
+
+function Add-BulkSection([System.Text.StringBuilder] $md, $bulk) {
+    $ideal = $S.BulkVolumes * $S.BulkLatencyMs / $S.BulkThrottle
+    $null = $md.AppendLine('### 3. Bulk')
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("Emulator with ``--volumes $($S.BulkVolumes) --latency-ms $($S.BulkLatencyMs)`` (every API response delayed $($S.BulkLatencyMs) ms); one child connected with AK/SK.")
+    $null = $md.AppendLine("Timed: ``(Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot -ThrottleLimit $($S.BulkThrottle) | Measure-Object).Count`` (must be $($S.BulkVolumes)), after a warm-up")
+    $null = $md.AppendLine("on 9 disks; $($S.BulkRuns) runs, median. The wildcard name is filtered in the client, so the timed pipeline also lists all $($S.BulkVolumes + 9) disks")
+    $null = $md.AppendLine("(2 pages). Ideal: $($S.BulkVolumes) x $($S.BulkLatencyMs) ms / $($S.BulkThrottle) = $(Format-Ms $ideal). Target: at most 1.25 x ideal. Then the same pipeline once with ``-ThrottleLimit 1``.")
+    $null = $md.AppendLine()
+    $null = $md.AppendLine('| Run | Total | Listing before the first create | Creates (first start to last end) | After the last create | Most creates in flight (emulator log, 2 ms slack) | Median server time per create |')
+    $null = $md.AppendLine('|---|---|---|---|---|---|---|')
+    $i = 0
+    foreach ($r in @($bulk.Runs) + @($bulk.Serial)) {
+        $i++
+        $null = $md.AppendLine("| $(if ($r.ThrottleLimit -eq 1) { '-ThrottleLimit 1' } else { "-ThrottleLimit $($r.ThrottleLimit) #$i" }) | $(Format-Ms $r.Ms) | $(Format-Ms $r.ToFirstCreateMs) | $(Format-Ms $r.CreateSpanMs) | $(Format-Ms $r.AfterLastCreateMs) | $($r.MaxInFlight) | $(Format-Ms $r.MedianServerMs) |")
+    }
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("``Get-EvsVolume -Name 'vol-*'`` alone: $(Join-Values $bulk.ListMs { Format-Ms $args[0] }).")
+    $null = $md.AppendLine()
+}
+
+function Add-ColdRows($cold) {
+    $coldVsBare = $cold.Median.runbook / $cold.Median.bare
+    $coldVsIrm = $cold.Median.runbook / $cold.Median.restmethod
+    Add-Row "7. Cold runbook (fresh pwsh: import, Connect-EvsProject -Token, one New-EvsSnapshot), median of $($S.ColdRuns)" (Format-Ms $cold.Median.runbook) "bare start: $(Format-Ms $cold.Median.bare)" $coldVsBare '<= 1.25' ($coldVsBare -le 1.25)
+    Add-Row "7b. Same runbook vs the same create through Invoke-RestMethod (cold)" (Format-Ms $cold.Median.runbook) "Invoke-RestMethod: $(Format-Ms $cold.Median.restmethod)" $coldVsIrm '<= 1.0' ($coldVsIrm -le 1.0)
+    Add-Row "7c. Cold Invoke-RestMethod vs bare start (info: PowerShell's own cost of one web call)" (Format-Ms $cold.Median.restmethod) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.restmethod / $cold.Median.bare) '-' $null
+    Add-Row "7d. The runbook with the IL engine (control: no ReadyToRun images) vs bare start (info)" (Format-Ms $cold.Median.runbookil) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.runbookil / $cold.Median.bare) '-' $null
+}
+
+function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
+    $null = $md.AppendLine('### 7. Cold runbook')
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("Four fresh ``$($Pwsh -join ' ') -NoProfile -Command`` processes per round, from start to exit, the order rotating every round, $($S.ColdRuns) rounds after one warm-up each:")
+    $null = $md.AppendLine()
+    $temp = Split-Path (Split-Path $BenchModule)
+    foreach ($k in $cold.Variants.Keys) { $null = $md.AppendLine("- ``$k``: ``$($cold.Variants[$k] -replace [regex]::Escape($BenchModule), '<module>.psd1' -replace [regex]::Escape($temp), '<temp>')``") }
+    $null = $md.AppendLine()
+    $null = $md.AppendLine('`runbookil` is the control: the same module with its `Dependencies/ReadyToRun` images removed, so the loader takes the IL engine, as before')
+    $null = $md.AppendLine('the images (and as Windows PowerShell 5.1 always does). The token is an IAM token from the emulator, handed over in an environment variable')
+    $null = $md.AppendLine('(EVS_BENCH_TOKEN), as a scheduler would.')
+    $null = $md.AppendLine("Medians: bare $(Format-Ms $cold.Median.bare), runbook $(Format-Ms $cold.Median.runbook), Invoke-RestMethod $(Format-Ms $cold.Median.restmethod), runbook with the IL engine $(Format-Ms $cold.Median.runbookil).")
+    $null = $md.AppendLine("All runs (ms): bare $(Join-Values $cold.Runs.bare { '{0:n0}' -f $args[0] }); runbook $(Join-Values $cold.Runs.runbook { '{0:n0}' -f $args[0] }); Invoke-RestMethod $(Join-Values $cold.Runs.restmethod { '{0:n0}' -f $args[0] }); IL engine $(Join-Values $cold.Runs.runbookil { '{0:n0}' -f $args[0] }).")
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("Where the runbook's time goes: the same steps in $($S.ColdStepRuns) more fresh processes of each kind (alternating), each step timed (Stopwatch) and the")
+    $null = $md.AppendLine('methods the JIT compiled counted (`[System.Runtime.JitInfo]::GetCompiledMethodCount()`; the count at the start is what pwsh itself compiled to get')
+    $null = $md.AppendLine('there). Medians; "IL engine" is the control (before the ReadyToRun images), "as built" the module as shipped:')
+    $null = $md.AppendLine()
+    $null = $md.AppendLine('| Step | IL engine: time | IL engine: methods JIT-compiled | As built: time | As built: methods JIT-compiled |')
+    $null = $md.AppendLine('|---|---|---|---|---|')
+    $labels = [ordered]@{ import = 'Import-Module'; securestring = 'ConvertTo-SecureString (loads Microsoft.PowerShell.Security)'; connect = 'Connect-EvsProject -Token'; create = 'New-EvsSnapshot (first call)' }
+    $prev = 'start'
+    foreach ($step in @($labels.Keys) + 'all') {
+        $from = if ($step -eq 'all') { 'start' } else { $prev }
+        $to = if ($step -eq 'all') { 'create' } else { $step }
+        $cells = foreach ($runs in $cold.StepsIl, $cold.Steps) {
+            Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Ms - $_.Steps.$from.Ms }))
+            '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Jit - $_.Steps.$from.Jit }))
+        }
+        $null = $md.AppendLine("| $(if ($step -eq 'all') { '**All four steps**' } else { $labels[$step] }) | $($cells -join ' | ') |")
+        $prev = $step
+    }
+    $startJit = foreach ($runs in $cold.StepsIl, $cold.Steps) { '-'; '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.start.Jit })) }
+    $null = $md.AppendLine("| (pwsh before the first step) | $($startJit -join ' | ') |")
+    $null = $md.AppendLine()
+    $o = $cold.Origin
+    if ($o.runbook -and $o.runbookil) {
+        $null = $md.AppendLine('Whose methods the JIT compiled, over the whole process (one more run of each with `DOTNET_JitStdOutFile` and `DOTNET_JitDisasmSummary=1`):')
+        $null = $md.AppendLine()
+        $null = $md.AppendLine('| Methods of | IL engine | As built |')
+        $null = $md.AppendLine('|---|---|---|')
+        $null = $md.AppendLine("| the engine (EvsSnapshot.Client, and generic code over its types) | $('{0:n0}' -f $o.runbookil.Engine) | $('{0:n0}' -f $o.runbook.Engine) |")
+        $null = $md.AppendLine("| the cmdlets and public types (EvsSnapshot, EvsSnapshot.Types: IL on every PowerShell) | $('{0:n0}' -f $o.runbookil.Module) | $('{0:n0}' -f $o.runbook.Module) |")
+        $null = $md.AppendLine("| PowerShell and .NET (System.Management.Automation is IL-only here) | $('{0:n0}' -f $o.runbookil.Other) | $('{0:n0}' -f $o.runbook.Other) |")
+        $null = $md.AppendLine()
+    }
+    $afterImport = @($cold.Steps[0].AfterImport)
+    $engineFile = "$($cold.Steps[0].Engine)" -replace [regex]::Escape((Split-Path $BenchModule)), '<module>'
+    $yesNo = { param($name) if ($afterImport -contains $name) { 'yes' } else { 'no' } }
+    $null = $md.AppendLine("After ``Import-Module`` alone: EvsSnapshot.Client loaded: $(& $yesNo 'EvsSnapshot.Client'); System.Text.Json loaded: $(& $yesNo 'System.Text.Json'); System.Net.Http loaded: $(& $yesNo 'System.Net.Http'). The engine the runbook loaded: ``$engineFile``.")
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
+    $null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
+    $null = $md.AppendLine('loading, auto-loading Microsoft.PowerShell.Security for ConvertTo-SecureString, parameter binding, the web cmdlets) is JIT-compiled in every new')
+    $null = $md.AppendLine('process, and that is most of what both runbooks pay; a module cannot precompile PowerShell. What it can precompile is its own engine: build.ps1')
+    $null = $md.AppendLine('makes ReadyToRun images of EvsSnapshot.Client for net8.0, net9.0 and net10.0 x linux-x64 and win-x64 (a runtime reads only images of its own')
+    $null = $md.AppendLine('major version) and the loader takes the one for its runtime; the cmdlets and public types stay IL (PowerShell loads them itself, from one file')
+    $null = $md.AppendLine('for both editions).')
+    $null = $md.AppendLine()
+}
+
+if ($Figure) {
+    # Only the figures asked for: their rows and sections, in a report of their own (docs/BENCHMARKS.md stays as it is).
+    if ($Figure -contains '3') { Add-BulkRows $bulk }
+    if ($Figure -contains '7') { Add-ColdRows $cold }
+    $md = [System.Text.StringBuilder]::new()
+    $null = $md.AppendLine("# Benchmarks: figure $($Figure -join ', ') alone")
+    $null = $md.AppendLine()
+    $null = $md.AppendLine("Generated by ``tests/bench/Invoke-Benchmark.ps1 -Figure $($Figure -join ',')`` (``dotnet pwsh ./build.ps1 bench -Figure $($Figure -join ',')``) in $([int][math]::Floor($elapsed.TotalMinutes)) min $($elapsed.Seconds) s$(if ($Quick) { ' with -Quick' }). Module: EvsSnapshot $moduleVersion, commit $moduleCommit.")
+    $null = $md.AppendLine()
+    $null = $md.AppendLine('| | |')
+    $null = $md.AppendLine('|---|---|')
+    foreach ($k in $machine.Keys) { $null = $md.AppendLine("| $k | $($machine[$k]) |") }
+    $null = $md.AppendLine()
+    $table = Get-ResultTable
+    $null = $md.Append($table)
+    $null = $md.AppendLine()
+    if ($Figure -contains '3') { Add-BulkSection $md $bulk }
+    if ($Figure -contains '7') { Add-ColdSection $md $cold }
+    $null = New-Item -ItemType Directory -Force (Split-Path $OutFile)
+    Set-Content -Path $OutFile -Value $md.ToString().TrimEnd() -Encoding utf8
+    Write-Host ''
+    Write-Host $table
+    Write-Host ("Benchmark took {0:n0} s; report written to {1}" -f $elapsed.TotalSeconds, $OutFile)
+    return
+}
+
 # 1
 $importRatio = $import.Median.module / $import.Median.bare
 Add-Row '1. Import overhead (median wall time of `pwsh -NoProfile -Command`)' "Import-Module: $(Format-Ms $import.Median.module)" "exit: $(Format-Ms $import.Median.bare)" $importRatio '<= 1.15' ($importRatio -le 1.15)
@@ -791,10 +995,7 @@ Add-Row "2. Per-call: $($perCall.Calls) sequential New-EvsSnapshot (token auth),
 Add-Row "2b. Per-call, same with AK/SK signing (info)" (Format-Ms $pcAkSk) "Invoke-RestMethod: $(Format-Ms $pcIrm)" ($pcAkSk / $pcIrm) '-' $null
 
 # 3
-$ideal = $S.BulkVolumes * $S.BulkLatencyMs / $S.BulkThrottle
-$bulkMs = Get-Median @($bulk.Runs.Ms)
-Add-Row "3. Bulk: $($S.BulkVolumes) disks, -ThrottleLimit $($S.BulkThrottle), $($S.BulkLatencyMs) ms latency (median of $($S.BulkRuns))" (Format-Ms $bulkMs) "ideal $(Format-Ms $ideal)" ($bulkMs / $ideal) '<= 1.25' (($bulkMs / $ideal) -le 1.25)
-Add-Row "3b. Same pipeline, -ThrottleLimit 1 (info)" (Format-Ms $bulk.Serial.Ms) "-ThrottleLimit $($S.BulkThrottle): $(Format-Ms $bulkMs)" ($bulk.Serial.Ms / $bulkMs) '-' $null ('{0:n1}x slower' -f ($bulk.Serial.Ms / $bulkMs))
+Add-BulkRows $bulk
 
 # 4
 $small = $listing[0]; $large = $listing[-1]
@@ -849,22 +1050,12 @@ $twoComplete = -not @($two.Results | Where-Object { $_.Created -ne $S.TwoProcess
 Add-Row "6b. Two processes on one credential at $($S.TwoProcessLimit)/s, $($S.TwoProcessDisks) disks each: combined useful throughput / R" ("{0:n2} R ({1} created in {2:n1} s); failed {3}; duplicates {4}; throttled {5:p1}" -f $twoUseful, $twoCreated, $two.Seconds, $twoFailed, $twoDup, ($two.AllThrottled / [Math]::Max(1, $two.AllPosts))) "R = $($S.TwoProcessLimit)/s" $twoUseful '>= 0.8 R, both complete, 0 failed' (($twoUseful -ge 0.8) -and $twoComplete -and $twoFailed -eq 0 -and $twoDup -eq 0)
 
 # 7
-$coldVsBare = $cold.Median.runbook / $cold.Median.bare
-$coldVsIrm = $cold.Median.runbook / $cold.Median.restmethod
-Add-Row "7. Cold runbook (fresh pwsh: import, Connect-EvsProject -Token, one New-EvsSnapshot), median of $($S.ColdRuns)" (Format-Ms $cold.Median.runbook) "bare start: $(Format-Ms $cold.Median.bare)" $coldVsBare '<= 1.25' ($coldVsBare -le 1.25)
-Add-Row "7b. Same runbook vs the same create through Invoke-RestMethod (cold)" (Format-Ms $cold.Median.runbook) "Invoke-RestMethod: $(Format-Ms $cold.Median.restmethod)" $coldVsIrm '<= 1.0' ($coldVsIrm -le 1.0)
-Add-Row "7c. Cold Invoke-RestMethod vs bare start (info: PowerShell's own cost of one web call)" (Format-Ms $cold.Median.restmethod) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.restmethod / $cold.Median.bare) '-' $null
+Add-ColdRows $cold
 
-$table = [System.Text.StringBuilder]::new()
-$null = $table.AppendLine('| Figure | Measured | Baseline / ideal | Ratio | Target | Result |')
-$null = $table.AppendLine('|---|---|---|---|---|---|')
-function ConvertTo-Cell([string] $Text) { $Text.Replace('|', '\|') }
-foreach ($r in $rows) { $null = $table.AppendLine("| $(ConvertTo-Cell $r.Figure) | $(ConvertTo-Cell $r.Measured) | $(ConvertTo-Cell $r.Baseline) | $($r.Ratio) | $($r.Target) | **$($r.Result)** |") }
+$table = Get-ResultTable
 $failed = @($rows | Where-Object Result -eq 'FAIL')
 
 # ----------------------------------------------------------------------------------------------- report
-
-function Join-Values([double[]] $Values, [scriptblock] $Format) { ($Values | ForEach-Object { & $Format $_ }) -join ', ' }
 
 $md = [System.Text.StringBuilder]::new()
 $null = $md.AppendLine('# Benchmarks')
@@ -938,23 +1129,7 @@ $null = $md.AppendLine("Median per call (over blocks): New-EvsSnapshot (token) $
 $null = $md.AppendLine()
 
 # 3
-$null = $md.AppendLine('### 3. Bulk')
-$null = $md.AppendLine()
-$null = $md.AppendLine("Emulator with ``--volumes $($S.BulkVolumes) --latency-ms $($S.BulkLatencyMs)`` (every API response delayed $($S.BulkLatencyMs) ms); one child connected with AK/SK.")
-$null = $md.AppendLine("Timed: ``(Get-EvsVolume -Name 'vol-*' | New-EvsSnapshot -ThrottleLimit $($S.BulkThrottle) | Measure-Object).Count`` (must be $($S.BulkVolumes)), after a warm-up")
-$null = $md.AppendLine("on 9 disks; $($S.BulkRuns) runs, median. The wildcard name is filtered in the client, so the timed pipeline also lists all $($S.BulkVolumes + 9) disks")
-$null = $md.AppendLine("(2 pages). Ideal: $($S.BulkVolumes) x $($S.BulkLatencyMs) ms / $($S.BulkThrottle) = $(Format-Ms $ideal). Target: at most 1.25 x ideal. Then the same pipeline once with ``-ThrottleLimit 1``.")
-$null = $md.AppendLine()
-$null = $md.AppendLine('| Run | Total | Listing before the first create | Creates (first start to last end) | After the last create | Most creates in flight (emulator log, 2 ms slack) | Median server time per create |')
-$null = $md.AppendLine('|---|---|---|---|---|---|---|')
-$i = 0
-foreach ($r in @($bulk.Runs) + @($bulk.Serial)) {
-    $i++
-    $null = $md.AppendLine("| $(if ($r.ThrottleLimit -eq 1) { '-ThrottleLimit 1' } else { "-ThrottleLimit $($r.ThrottleLimit) #$i" }) | $(Format-Ms $r.Ms) | $(Format-Ms $r.ToFirstCreateMs) | $(Format-Ms $r.CreateSpanMs) | $(Format-Ms $r.AfterLastCreateMs) | $($r.MaxInFlight) | $(Format-Ms $r.MedianServerMs) |")
-}
-$null = $md.AppendLine()
-$null = $md.AppendLine("``Get-EvsVolume -Name 'vol-*'`` alone: $(Join-Values $bulk.ListMs { Format-Ms $args[0] }).")
-$null = $md.AppendLine()
+Add-BulkSection $md $bulk
 
 # 4
 $null = $md.AppendLine('### 4. Listing')
@@ -1037,38 +1212,7 @@ $null = $md.AppendLine("Combined: $twoCreated snapshots in $('{0:n1}' -f $two.Se
 $null = $md.AppendLine()
 
 # 7
-$null = $md.AppendLine('### 7. Cold runbook')
-$null = $md.AppendLine()
-$null = $md.AppendLine("Three fresh ``$($Pwsh -join ' ') -NoProfile -Command`` processes per round, from start to exit, the order rotating every round, $($S.ColdRuns) rounds after one warm-up each:")
-$null = $md.AppendLine()
-foreach ($k in $cold.Variants.Keys) { $null = $md.AppendLine("- ``$k``: ``$($cold.Variants[$k] -replace [regex]::Escape($BenchModule), '<module>.psd1')``") }
-$null = $md.AppendLine()
-$null = $md.AppendLine('The token is an IAM token from the emulator, handed over in an environment variable (EVS_BENCH_TOKEN), as a scheduler would.')
-$null = $md.AppendLine("Medians: bare $(Format-Ms $cold.Median.bare), runbook $(Format-Ms $cold.Median.runbook), Invoke-RestMethod $(Format-Ms $cold.Median.restmethod).")
-$null = $md.AppendLine("All runs (ms): bare $(Join-Values $cold.Runs.bare { '{0:n0}' -f $args[0] }); runbook $(Join-Values $cold.Runs.runbook { '{0:n0}' -f $args[0] }); Invoke-RestMethod $(Join-Values $cold.Runs.restmethod { '{0:n0}' -f $args[0] }).")
-$null = $md.AppendLine()
-$null = $md.AppendLine('Where the runbook''s time goes: the same steps in 3 more fresh processes, each step timed (Stopwatch) and the methods the JIT compiled counted')
-$null = $md.AppendLine('(`[System.Runtime.JitInfo]::GetCompiledMethodCount()`; the count at the start is what pwsh itself compiled to get there). Medians:')
-$null = $md.AppendLine()
-$null = $md.AppendLine('| Step | Time | Methods JIT-compiled in the step |')
-$null = $md.AppendLine('|---|---|---|')
-$stepNames = @('import', 'securestring', 'connect', 'create')
-$labels = @{ import = 'Import-Module'; securestring = 'ConvertTo-SecureString (loads Microsoft.PowerShell.Security)'; connect = 'Connect-EvsProject -Token'; create = 'New-EvsSnapshot (first call)' }
-$prev = 'start'
-foreach ($step in $stepNames) {
-    $ms = Get-Median @($cold.Steps | ForEach-Object { $_.Steps.$step.Ms - $_.Steps.$prev.Ms })
-    $jit = Get-Median @($cold.Steps | ForEach-Object { $_.Steps.$step.Jit - $_.Steps.$prev.Jit })
-    $null = $md.AppendLine("| $($labels[$step]) | $(Format-Ms $ms) | $('{0:n0}' -f $jit) |")
-    $prev = $step
-}
-$null = $md.AppendLine("| (pwsh before the first step) | - | $('{0:n0}' -f (Get-Median @($cold.Steps | ForEach-Object { $_.Steps.start.Jit }))) |")
-$null = $md.AppendLine()
-$null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
-$null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
-$null = $md.AppendLine('loading, parameter binding, formatting, the web cmdlets) is JIT-compiled in every new process, and that is most of what both runbooks pay: the')
-$null = $md.AppendLine('Invoke-RestMethod row shows PowerShell''s own floor for "one cold web call" against which the 1.25x target is to be read. The module''s own')
-$null = $md.AppendLine('assemblies are IL too (netstandard2.0, no ReadyToRun images yet); the JIT counts above include their methods.')
-$null = $md.AppendLine()
+Add-ColdSection $md $cold
 
 $reportText = $md.ToString()
 $null = New-Item -ItemType Directory -Force (Split-Path $OutFile)
