@@ -132,7 +132,8 @@ Describe 'Packaging' {
         $Package | Should -Not -BeNullOrEmpty
         foreach ($file in 'EvsSnapshot.psd1', 'EvsSnapshot.dll', 'EvsSnapshot.Types.dll', 'EvsSnapshot.Format.ps1xml', 'en-US/EvsSnapshot.dll-Help.xml',
             'en-US/about_EvsSnapshot.help.txt', 'Dependencies/EvsSnapshot.Client.dll', 'Dependencies/System.Text.Json.dll',
-            'Dependencies/System.Memory.dll', 'Dependencies/Microsoft.Bcl.AsyncInterfaces.dll', 'Dependencies/System.Runtime.CompilerServices.Unsafe.dll') {
+            'Dependencies/System.Memory.dll', 'Dependencies/Microsoft.Bcl.AsyncInterfaces.dll', 'Dependencies/System.Runtime.CompilerServices.Unsafe.dll',
+            'Dependencies/ReadyToRun/net10.0-linux-x64/EvsSnapshot.Client.dll', 'Dependencies/ReadyToRun/net8.0-win-x64/EvsSnapshot.Client.dll') {
             $Entries | Should -Contain $file
         }
         $Entries | Where-Object { $_ -match '\.(pdb|deps\.json|Tests?\.|ps1$)' -or $_ -match 'System\.Management\.Automation' } | Should -BeNullOrEmpty
