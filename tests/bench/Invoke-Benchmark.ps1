@@ -720,6 +720,7 @@ function Get-JitOrigin([string] $Log) {
 function Measure-ColdRunbook {
     Write-Step "7/7 Cold runbook: bare start vs import + connect -Token + one create vs Invoke-RestMethod ($($S.ColdRuns) rounds)"
     $ilModule = New-IlEngineCopy
+    $script:ColdCrashes = [Collections.Generic.List[string]]::new()
     Use-Emulator @() {
         param($emulator)
         $token = Get-EvsIamToken $emulator
@@ -754,9 +755,10 @@ function Measure-ColdRunbook {
         # and the IL-engine control. Nothing else runs in these processes first, so the JIT counts are the runbook's own.
         $stepScript = {
             param([string] $Manifest)
-            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false) } }; Note start; " +
+            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false); Cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds } }; Note start; " +
+            "`$before = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }); " +
             "Import-Module '$Manifest'; Note import; " +
-            "`$loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }); " +
+            "`$loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name } | Where-Object { `$_ -notin `$before }); " +
             "`$t = ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force; Note securestring; " +
             "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$t; Note connect; " +
             "`$null = New-EvsSnapshot -VolumeId $vol -Name cold-steps; Note create; " +
@@ -765,9 +767,15 @@ function Measure-ColdRunbook {
         }
         $invokeSteps = {
             param([string] $Manifest, [hashtable] $Environment = @{})
-            $run = Invoke-EvsPwsh -ArgumentList '-Command', (& $stepScript $Manifest) -Environment (@{ EVS_BENCH_TOKEN = $token } + $Environment) -TimeoutSec 120
-            $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
-            if ($run.ExitCode -ne 0 -or $line.Count -ne 1) { throw "The cold step run failed (exit code $($run.ExitCode), $($line.Count) result lines): $($run.Output)" }
+            # A child that reported its result and then did not exit cleanly (seen rarely: exit code 139, SIGSEGV, with
+            # either engine) is counted and run again, at most twice; anything else stops the benchmark.
+            for ($try = 0; ; $try++) {
+                $run = Invoke-EvsPwsh -ArgumentList '-Command', (& $stepScript $Manifest) -Environment (@{ EVS_BENCH_TOKEN = $token } + $Environment) -TimeoutSec 120
+                $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
+                if ($run.ExitCode -eq 0 -and $line.Count -eq 1) { break }
+                if ($line.Count -eq 1 -and $try -lt 2) { $script:ColdCrashes.Add("exit code $($run.ExitCode)"); continue }
+                throw "The cold step run failed (exit code $($run.ExitCode), $($line.Count) result lines): $($run.Output)"
+            }
             $line[0].Substring('BENCH-RESULT '.Length) | ConvertFrom-Json
         }
         $steps = @{ runbook = [Collections.Generic.List[object]]::new(); runbookil = [Collections.Generic.List[object]]::new() }
@@ -783,7 +791,7 @@ function Measure-ColdRunbook {
             $origin[$k] = if (Test-Path $log) { Get-JitOrigin $log } else { $null }
         }
         $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
-        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps.runbook); StepsIl = @($steps.runbookil); Origin = $origin; Variants = $variants }
+        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps.runbook); StepsIl = @($steps.runbookil); Origin = $origin; Variants = $variants; Crashes = @($script:ColdCrashes) }
     }
 }
 
@@ -941,10 +949,12 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $null = $md.AppendLine("| PowerShell and .NET (System.Management.Automation is IL-only here) | $('{0:n0}' -f $o.runbookil.Other) | $('{0:n0}' -f $o.runbook.Other) |")
         $null = $md.AppendLine()
     }
-    $afterImport = @($cold.Steps[0].AfterImport)
+    $cpu = foreach ($runs in $cold.StepsIl, $cold.Steps) { Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.create.Cpu - $_.Steps.start.Cpu })) }
+    $null = $md.AppendLine("CPU time of the process over the four steps (all its threads; steadier than wall time on a busy machine), median: IL engine $($cpu[0]), as built $($cpu[1]).")
+    $null = $md.AppendLine()
+    if ($cold.Crashes.Count) { $null = $md.AppendLine("Step runs that reported and then exited abnormally, run again: $($cold.Crashes.Count) ($($cold.Crashes -join ', ')).") ; $null = $md.AppendLine() }
     $engineFile = "$($cold.Steps[0].Engine)" -replace [regex]::Escape((Split-Path $BenchModule)), '<module>'
-    $yesNo = { param($name) if ($afterImport -contains $name) { 'yes' } else { 'no' } }
-    $null = $md.AppendLine("After ``Import-Module`` alone: EvsSnapshot.Client loaded: $(& $yesNo 'EvsSnapshot.Client'); System.Text.Json loaded: $(& $yesNo 'System.Text.Json'); System.Net.Http loaded: $(& $yesNo 'System.Net.Http'). The engine the runbook loaded: ``$engineFile``.")
+    $null = $md.AppendLine("Assemblies ``Import-Module`` adds to the process: $((@($cold.Steps[0].AfterImport) | ForEach-Object { ""``$_``"" }) -join ', ') (the engine, System.Text.Json and HTTP come with the first call). The engine the runbook loaded: ``$engineFile``.")
     $null = $md.AppendLine()
     $null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
     $null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
