@@ -954,7 +954,7 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     $null = $md.AppendLine()
     if ($cold.Crashes.Count) { $null = $md.AppendLine("Step runs that reported and then exited abnormally, run again: $($cold.Crashes.Count) ($($cold.Crashes -join ', ')).") ; $null = $md.AppendLine() }
     $engineFile = "$($cold.Steps[0].Engine)" -replace [regex]::Escape((Split-Path $BenchModule)), '<module>'
-    $null = $md.AppendLine("Assemblies ``Import-Module`` adds to the process: $((@($cold.Steps[0].AfterImport) | ForEach-Object { ""``$_``"" }) -join ', ') (the engine, System.Text.Json and HTTP come with the first call). The engine the runbook loaded: ``$engineFile``.")
+    $null = $md.AppendLine("Assemblies ``Import-Module`` adds to the process: $((@($cold.Steps[0].AfterImport) | ForEach-Object { '`' + $_ + '`' }) -join ', ') (the engine, System.Text.Json and HTTP come with the first call). The engine the runbook loaded: ``$engineFile``.")
     $null = $md.AppendLine()
     $null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
     $null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
