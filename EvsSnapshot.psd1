@@ -22,6 +22,7 @@
         'Remove-EvsSnapshot'
         'Restore-EvsSnapshot'
         'Wait-EvsSnapshot'
+        'Limit-EvsSnapshot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -134,20 +134,24 @@ namespace EvsSnapshot.Commands
             foreach (var pair in _metadata) filter.Metadata[pair.Key] = pair.Value;
 
             var namesWritten = new HashSet<string>(StringComparer.Ordinal);
+            var listing = new ListingRecord();
             try
             {
                 var outcome = WriteList(ListPlanner.Plan(filter), (query, offset, limit, call) => ActiveContext.Api.ListSnapshotsAsync(query, offset, limit, call),
                     s => s.Id, PageSize, PagingParameters, s =>
                     {
+                        listing.Wrote(s);
                         if (s.Name != null) namesWritten.Add(s.Name);
                         if (s.VolumeId != null && _namedVolumes != null && _namedVolumes.TryGetValue(s.VolumeId, out var volumeName)) s.VolumeName = volumeName;
                     });
+                listing.Completed();
                 if (!outcome.Complete) return;
                 WarnUnmatchedNames(_names, namesWritten, "snapshot", OtherFilters(filter));
                 CheckZoneAfterEmptyList(AvailabilityZone, outcome);
             }
             catch (EvsException ex)
             {
+                listing.Failed(ex.Message);
                 WriteEvsError(ex, (object?)VolumeId ?? Name);
             }
         }

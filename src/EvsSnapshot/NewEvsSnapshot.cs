@@ -26,6 +26,7 @@ namespace EvsSnapshot.Commands
         private string? _description;
         private Dictionary<string, string> _metadata = new Dictionary<string, string>();
         private readonly OncePerVolume _once = new OncePerVolume();
+        private Client.Operations.RunTokenLookup? _runToken;
         private readonly Dictionary<string, string?> _volumeNames = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>The disk to snapshot. Binds from the VolumeId property of piped disks (and snapshots).</summary>
@@ -55,6 +56,14 @@ namespace EvsSnapshot.Commands
         [Parameter]
         public Hashtable? Metadata { get; set; }
 
+        /// <summary>
+        /// 1-64 printable characters naming this run: a disk that already has a snapshot made with the same token
+        /// (any status but deleting or error) gets that snapshot back instead of a new one, so a re-run of a killed
+        /// job makes no second snapshot. Stored as a hash in metadata (evssnapshot_run_token).
+        /// </summary>
+        [Parameter]
+        public string? ClientToken { get; set; }
+
         /// <summary>Snapshot a disk even while it is being attached (the API's "force").</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -81,8 +90,10 @@ namespace EvsSnapshot.Commands
                 _description = InputValidator.Description(Description);
                 _metadata = Unwrap.Metadata(Metadata, nameof(Metadata));
                 InputValidator.WaitLimits(Timeout, MaxPollInterval);
+                InputValidator.ClientToken(ClientToken);
             });
             base.BeginProcessing();
+            if (ClientToken != null) _runToken = ActiveContext.Snapshots.RunTokenLookup(ClientToken);
             if (Wait.IsPresent)
             {
                 StartWaiting(WaitOptionsFrom(Timeout, MaxPollInterval), "Waiting for snapshots to become available", (id, snapshot) => WriteObject(snapshot));
@@ -154,11 +165,15 @@ namespace EvsSnapshot.Commands
                 Metadata = _metadata,
             };
             var snapshots = ActiveContext.Snapshots;
+            var runToken = _runToken;
             Submit(volumeId, async call =>
             {
-                var snapshot = await snapshots.CreateAsync(spec, call).ConfigureAwait(false);
+                var outcome = await snapshots.CreateOrFindAsync(spec, runToken, call).ConfigureAwait(false);
+                var snapshot = outcome.Snapshot;
                 snapshot.VolumeName = volumeName;
-                call.Trace.Verbose($"Created snapshot {snapshot.Id} ('{snapshot.Name}') of volume {volumeId}; status {snapshot.Status}.");
+                call.Trace.Verbose(outcome.Found
+                    ? $"Snapshot {snapshot.Id} ('{InputValidator.Printable(snapshot.Name)}') of volume {volumeId} was made earlier with client token '{InputValidator.Printable(runToken!.Token)}' (status {snapshot.Status}): returning it instead of creating another."
+                    : $"Created snapshot {snapshot.Id} ('{snapshot.Name}') of volume {volumeId}; status {snapshot.Status}.");
                 if (IsWaiting) AddToWait(snapshot.Id, snapshot);
                 else PostObject(snapshot);
             }, "VolumeNotFound");
@@ -167,6 +182,7 @@ namespace EvsSnapshot.Commands
         protected override void EndProcessing()
         {
             base.EndProcessing();
+            if (_runToken != null) Streams.Verbose(this, $"Client token lookups: {_runToken.Requests} list request(s) for {_once.Distinct} disk(s).");
             if (_once.Dropped == 0) return;
             var repeats = _once.Repeats.Select(r => $"{Labels.Disk(r.Key, _volumeNames.TryGetValue(r.Key, out var n) ? n : null)} {r.Value} more time(s)");
             WriteWarning($"{_once.Dropped} repeated disk(s) dropped: New-EvsSnapshot makes one snapshot per disk per run ({string.Join("; ", repeats)}).");

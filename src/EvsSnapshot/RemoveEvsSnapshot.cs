@@ -26,6 +26,13 @@ namespace EvsSnapshot.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>
+        /// A snapshot that is already gone is not an error (without it: a non-terminating SnapshotNotFound error),
+        /// so a re-run of a prune that was stopped half-way is quiet about what the first run deleted.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter IgnoreMissing { get; set; }
+
         /// <summary>Return only when the snapshots are gone (all polled together).</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -67,7 +74,7 @@ namespace EvsSnapshot.Commands
                 }
                 catch (EvsException ex)
                 {
-                    WriteEvsError(ex, snapshotId, "SnapshotNotFound");
+                    if (!IsIgnoredMissing(ex, snapshotId)) WriteEvsError(ex, snapshotId, "SnapshotNotFound");
                     return;
                 }
                 var refusal = BackupSnapshotRule.Refusal(piped, SnapshotAction.Delete);
@@ -82,12 +89,28 @@ namespace EvsSnapshot.Commands
             if (!ShouldProceed(Force.IsPresent, what, "Delete snapshot")) return;
 
             var snapshots = ActiveContext.Snapshots;
+            bool ignoreMissing = IgnoreMissing.IsPresent;
             Submit(snapshotId, async call =>
             {
-                await snapshots.DeleteAsync(snapshotId, piped, call).ConfigureAwait(false);
+                try
+                {
+                    await snapshots.DeleteAsync(snapshotId, piped, call).ConfigureAwait(false);
+                }
+                catch (EvsException ex) when (ignoreMissing && ex.Kind == EvsErrorKind.NotFound)
+                {
+                    call.Trace.Verbose($"Snapshot {snapshotId} is already gone: nothing to delete (-IgnoreMissing).");
+                    return;
+                }
                 call.Trace.Verbose($"Deletion of snapshot {snapshotId} accepted.");
                 if (IsWaiting) AddToWait(snapshotId, null);
             }, "SnapshotNotFound");
+        }
+
+        private bool IsIgnoredMissing(EvsException ex, string snapshotId)
+        {
+            if (!IgnoreMissing.IsPresent || ex.Kind != EvsErrorKind.NotFound) return false;
+            Streams.Verbose(this, $"Snapshot {snapshotId} is already gone: nothing to delete (-IgnoreMissing).");
+            return true;
         }
     }
 }

@@ -8,6 +8,7 @@ BeforeAll {
     $script:Intended = @('Connect-EvsProject', 'Disconnect-EvsProject', 'Get-EvsContext', 'Get-EvsSnapshot', 'Get-EvsVolume',
         'New-EvsSnapshot', 'Remove-EvsSnapshot', 'Restore-EvsSnapshot', 'Set-EvsSnapshot', 'Wait-EvsSnapshot',
         'New-EvsVolume')
+    $script:Intended += 'Limit-EvsSnapshot'
 
     $script:ConnectLine = "Connect-EvsProject -Region cn-north-4 -Endpoint '$($Emulator.Url)' -ProjectId '$($Info.projectId)' -Credential ([pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force)))"
 }

@@ -31,7 +31,27 @@ namespace EvsSnapshot.Client.Operations
         /// sending, 502/503/504, a garbled answer), the snapshots of that volume are searched for the token before
         /// anything is sent again: a snapshot that was committed is returned, never created twice.
         /// </summary>
-        public async Task<SnapshotDetails> CreateAsync(CreateSnapshotSpec spec, CallScope call)
+        public Task<SnapshotDetails> CreateAsync(CreateSnapshotSpec spec, CallScope call) => CreateAsync(spec, null, call);
+
+        /// <summary>A lookup for one invocation's -ClientToken (validated here), shared by its disks.</summary>
+        public RunTokenLookup RunTokenLookup(string token) => new RunTokenLookup(_api, InputValidator.ClientToken(token)!);
+
+        /// <summary>
+        /// With a <paramref name="runToken"/>: the snapshot an earlier run made of this disk with that token, if
+        /// there is one (<see cref="SnapshotCreation.Found"/>); otherwise a new snapshot that records the token.
+        /// </summary>
+        public async Task<SnapshotCreation> CreateOrFindAsync(CreateSnapshotSpec spec, RunTokenLookup? runToken, CallScope call)
+        {
+            string volumeId = InputValidator.VolumeId(spec.VolumeId);
+            if (runToken != null)
+            {
+                var existing = await runToken.FindAsync(volumeId, call).ConfigureAwait(false);
+                if (existing != null) return new SnapshotCreation(existing, found: true);
+            }
+            return new SnapshotCreation(await CreateAsync(spec, runToken, call).ConfigureAwait(false), found: false);
+        }
+
+        private async Task<SnapshotDetails> CreateAsync(CreateSnapshotSpec spec, RunTokenLookup? runToken, CallScope call)
         {
             string volumeId = InputValidator.VolumeId(spec.VolumeId);
             string name = spec.Name ?? SnapshotNaming.DefaultName(volumeId, _time.GetUtcNow().UtcDateTime);
@@ -40,6 +60,7 @@ namespace EvsSnapshot.Client.Operations
             {
                 [InputValidator.ClientTokenMetadataKey] = clientToken,
             };
+            if (runToken != null) metadata[RunTokenRule.MetadataKey] = RunTokenRule.MetadataValue(runToken.Token, volumeId);
             var request = _api.CreateSnapshotRequest(volumeId, name, spec.Description, spec.Force, metadata);
             try
             {

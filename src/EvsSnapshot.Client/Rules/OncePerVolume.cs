@@ -31,6 +31,9 @@ namespace EvsSnapshot.Client.Rules
             }
         }
 
+        /// <summary>Distinct disks seen.</summary>
+        public int Distinct => _seen.Count;
+
         /// <summary>Disk id → repeats dropped.</summary>
         public IReadOnlyDictionary<string, int> Repeats => _repeats;
     }

@@ -25,6 +25,14 @@ namespace EvsSnapshot.Validation
         /// <summary>Metadata key the module writes into every snapshot it creates, so a retried create can find its first attempt.</summary>
         public const string ClientTokenMetadataKey = "evssnapshot_client_token";
 
+        /// <summary>
+        /// Metadata key holding a hash of the user's -ClientToken and the disk id, so a later run with the same token
+        /// finds the snapshot this run made (<c>Rules.RunTokenRule</c> in the client).
+        /// </summary>
+        public const string RunTokenMetadataKey = "evssnapshot_run_token";
+
+        public const int MaxClientTokenLength = 64;
+
         public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
         public static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
         public static readonly TimeSpan MaxPollInterval = TimeSpan.FromHours(1);
@@ -33,6 +41,11 @@ namespace EvsSnapshot.Validation
         {
             EmptyHint = "Omit the name to get a generated one, or pass 1 to 64 characters.",
             InvalidCharacterDetail = " (tab, line break or other non-printing character)",
+        };
+
+        public static readonly TextRule ClientTokenRule = new TextRule("client token", "ClientToken", MaxClientTokenLength)
+        {
+            InvalidCharacterDetail = " (only printable characters are allowed)",
         };
 
         public static readonly TextRule VolumeNameRule = new TextRule("volume name", "VolumeName", MaxNameLength);
@@ -146,6 +159,10 @@ namespace EvsSnapshot.Validation
         }
 
         /// <summary>A disk name (rollback's optional rename): the snapshot-name rules without the backup prefix rule.</summary>
+        /// <summary>A -ClientToken: 1 to 64 printable characters (no control characters, not blank).</summary>
+        public static string? ClientToken(string? token, string parameterName = "ClientToken") =>
+            token == null ? null : ClientTokenRule.Check(token, parameterName);
+
         public static string VolumeName(string name, string parameterName = "VolumeName") => VolumeNameRule.Check(name, parameterName);
 
         /// <summary>The API's <c>name</c> filter takes at most 255 bytes (evs-api.md §2.1, v5 list: "name (max 255)").</summary>
@@ -223,10 +240,10 @@ namespace EvsSnapshot.Validation
                 throw new EvsValidationException("MetadataKeyReserved", parameterName,
                     $"The metadata key '{Printable(key)}' starts with '{SystemMetadataPrefix}', which EVS reserves for system metadata.", key);
             }
-            if (string.Equals(key, ClientTokenMetadataKey, StringComparison.Ordinal))
+            if (string.Equals(key, ClientTokenMetadataKey, StringComparison.Ordinal) || string.Equals(key, RunTokenMetadataKey, StringComparison.Ordinal))
             {
                 throw new EvsValidationException("MetadataKeyReserved", parameterName,
-                    $"The metadata key '{ClientTokenMetadataKey}' is reserved: EvsSnapshot uses it to make snapshot creation safe to retry.", key);
+                    $"The metadata key '{key}' is reserved: EvsSnapshot uses it to make snapshot creation safe to retry and to re-run.", key);
             }
             return key;
         }
