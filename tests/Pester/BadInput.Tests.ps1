@@ -199,6 +199,24 @@ BeforeDiscovery {
     Add-Case 'Connect-EvsProject -Credential with a non-ASCII AK' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = [pscredential]::new('AKÉXAMPLE', $sk) } 'NonAsciiCredential' InvalidArgument
     Add-Case 'Connect-EvsProject -Token not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString 'MIItökén0000' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
     Add-Case 'Connect-EvsProject -SecurityToken not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AKEXAMPLE'; SecretKey = $sk; SecurityToken = (ConvertTo-SecureString 'tökén' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
+    # -ClientToken (New-EvsSnapshot) and the retention policy (Limit-EvsSnapshot).
+    foreach ($t in @(@{ V = ''; Id = 'ClientTokenEmpty' }, @{ V = '   '; Id = 'ClientTokenEmpty' }, @{ V = 't' * 65; Id = 'ClientTokenTooLong' },
+            @{ V = "a`nb"; Id = 'ClientTokenInvalidCharacter' }, @{ V = "a`0b"; Id = 'ClientTokenInvalidCharacter' }, @{ V = "esc`e[0m"; Id = 'ClientTokenInvalidCharacter' })) {
+        Add-Case "New-EvsSnapshot -ClientToken ($($t.Id), $($t.V.Length))" New-EvsSnapshot @{ VolumeId = $valid; ClientToken = $t.V } $t.Id InvalidArgument
+    }
+    Add-Case 'Limit-EvsSnapshot with no rule' Limit-EvsSnapshot @{ Name = 'nightly-*'; Force = $true } 'RetentionRuleMissing' InvalidArgument
+    Add-Case 'Limit-EvsSnapshot with nothing to limit' Limit-EvsSnapshot @{ KeepLast = 1; Force = $true } 'SnapshotSelectionMissing' InvalidArgument
+    foreach ($w in '2w', '0d', 'abc', '-1d', '', '1.5d') {
+        Add-Case "Limit-EvsSnapshot -KeepWithin '$w'" Limit-EvsSnapshot @{ Name = 'x'; KeepWithin = $w; Force = $true } 'InvalidKeepWithin' InvalidArgument
+    }
+    foreach ($z in 'Mars/Olympus_Mons', 'UTC+25', "Europe/`nBerlin", 'Not A Zone') {
+        Add-Case "Limit-EvsSnapshot -TimeZone '$($z -replace "`n", '\n')'" Limit-EvsSnapshot @{ Name = 'x'; KeepLast = 1; TimeZone = $z; Force = $true } 'UnknownTimeZone' InvalidArgument
+    }
+    foreach ($k in 'KeepLast', 'KeepDaily', 'KeepWeekly', 'KeepMonthly', 'KeepYearly') {
+        Add-Case "Limit-EvsSnapshot -$k 0" Limit-EvsSnapshot @{ Name = 'x'; $k = 0; Force = $true } 'ParameterArgumentValidationError' InvalidData
+    }
+    Add-Case 'Limit-EvsSnapshot -GroupBy Name' Limit-EvsSnapshot @{ Name = 'x'; KeepLast = 1; GroupBy = 'Name'; Force = $true } 'ParameterArgumentValidationError' InvalidData
+    Add-Case "Limit-EvsSnapshot -VolumeId 'abc'" Limit-EvsSnapshot @{ VolumeId = 'abc'; KeepLast = 1; Force = $true } 'InvalidVolumeId' InvalidArgument
 
     $script:Cases = $cases.ToArray()
 }

@@ -238,3 +238,95 @@ Describe 'New-EvsSnapshot names, repeats and interruptions' {
         "$($failures[0])" | Should -Match "'too-slow' \($id, creating"
     }
 }
+
+Describe 'New-EvsSnapshot -ClientToken' {
+    BeforeAll {
+        $script:TokenDisks = @('db01', 'web01', 'web02', 'app01', 'scratch01')
+        # The documented storage: evssnapshot_run_token = "v1:" + 32 hex digits of SHA-256("EvsSnapshot run token" NUL token NUL disk id).
+        function Get-DocumentedTokenValue([string] $Token, [string] $VolumeId) {
+            $bytes = [Text.Encoding]::UTF8.GetBytes("EvsSnapshot run token`0$Token`0$($VolumeId.ToLowerInvariant())")
+            'v1:' + [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes), 0, 16).ToLowerInvariant()
+        }
+        function Get-SnapshotListRequests { @(Get-TestRequests | Where-Object { $_.method -eq 'GET' -and $_.path -like '*/cloudsnapshots/detail' }) }
+    }
+
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'returns the snapshots of the first run on a re-run, creating none; the token is stored as the documented hash' {
+        $first = @(Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -Name 'nightly-1' -ClientToken 'nightly-20261202')
+        $first | Should -HaveCount 5
+        Clear-TestRequestLog
+        $second = @(Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -Name 'nightly-1' -ClientToken 'nightly-20261202' -Verbose 4>&1)
+        $records = @($second | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $snapshots = @($second | Where-Object { $_ -is [EvsSnapshot.SnapshotDetails] })
+        @($snapshots.Id | Sort-Object) | Should -Be @($first.Id | Sort-Object)
+        @(Get-TestRequests | Where-Object method -EQ POST) | Should -HaveCount 0
+        @($records | Where-Object { $_.Message -like '*was made earlier with client token ''nightly-20261202''*' }) | Should -HaveCount 5
+        foreach ($disk in $TokenDisks) {
+            $id = Get-TestVolumeId $disk
+            $stored = @(Get-TestSnapshots | Where-Object { $_.volumeId -eq $id -and $_.metadata.evssnapshot_run_token })
+            $stored | Should -HaveCount 1
+            $stored[0].metadata.evssnapshot_run_token | Should -Be (Get-DocumentedTokenValue 'nightly-20261202' $id)
+        }
+    }
+
+    It 'costs one list request for a whole batch in a project of at most 1000 snapshots, first run and re-run' {
+        $null = Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -ClientToken 'small-project'
+        $firstRun = (Get-SnapshotListRequests).Count
+        Clear-TestRequestLog
+        $null = Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -ClientToken 'small-project'
+        $reRun = (Get-SnapshotListRequests).Count
+        $firstRun | Should -Be 1
+        $reRun | Should -Be 1
+        Write-Host "ClientToken list requests, 5 disks, project under 1000 snapshots: first run $firstRun, re-run $reRun"
+    }
+
+    It 'costs at most one list request per disk plus one in a larger project, and one on a re-run' {
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ count = 1500; volumeId = (Get-TestVolumeId db02); namePrefix = 'history-' }
+        Clear-TestRequestLog
+        $null = Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -ClientToken 'large-project'
+        $firstRun = (Get-SnapshotListRequests).Count
+        Clear-TestRequestLog
+        $again = @(Get-EvsVolume -Name $TokenDisks | New-EvsSnapshot -ClientToken 'large-project')
+        $reRun = (Get-SnapshotListRequests).Count
+        $firstRun | Should -Be (1 + $TokenDisks.Count)
+        $reRun | Should -Be 1
+        @(Get-TestRequests | Where-Object method -EQ POST) | Should -HaveCount 0
+        $again | Should -HaveCount 5
+        Write-Host "ClientToken list requests, 5 disks, project of 1504 snapshots: first run $firstRun, re-run $reRun"
+    }
+
+    It 'makes a new snapshot for a disk whose token snapshot is <Status>, and reuses one that is <Reused>' -TestCases @(
+        @{ Status = 'error'; Reused = 'creating' }, @{ Status = 'deleting'; Reused = 'available' }) {
+        param($Status, $Reused)
+        $first = @(Get-EvsVolume -Name web01, web02 | New-EvsSnapshot -ClientToken 'status-test')
+        $web01 = $first | Where-Object VolumeId -EQ (Get-TestVolumeId web01)
+        $web02 = $first | Where-Object VolumeId -EQ (Get-TestVolumeId web02)
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($web01.Id)" -Method PATCH -Body @{ status = $Status }
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($web02.Id)" -Method PATCH -Body @{ status = $Reused }
+        Clear-TestRequestLog
+        $second = @(Get-EvsVolume -Name web01, web02 | New-EvsSnapshot -ClientToken 'status-test')
+        ($second | Where-Object VolumeId -EQ $web01.VolumeId).Id | Should -Not -Be $web01.Id
+        ($second | Where-Object VolumeId -EQ $web02.VolumeId).Id | Should -Be $web02.Id
+        @(Get-TestRequests | Where-Object method -EQ POST) | Should -HaveCount 1
+    }
+
+    It 'makes a new snapshot when someone removed the token from the metadata, and another token makes its own' {
+        $first = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'edited'
+        $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($first.Id)" -Method PATCH -Body @{ metadata = @{ note = 'edited by hand' } }
+        (New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'edited').Id | Should -Not -Be $first.Id
+        $other = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'another-token'
+        $other.Id | Should -Not -Be $first.Id
+        (New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'another-token').Id | Should -Be $other.Id
+    }
+
+    It 'waits for a reused snapshot that is still being created with -Wait' {
+        $first = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'wait-test'
+        $again = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -ClientToken 'wait-test' -Wait -MaxPollInterval 0.3
+        $again.Id | Should -Be $first.Id
+        $again.Status | Should -Be 'available'
+    }
+}

@@ -164,3 +164,45 @@ try { Remove-EvsSnapshot -Id '$($snapshot.Id)' -ErrorAction Stop } catch { "ID=`
         (Get-TestSnapshots | Where-Object id -EQ $snapshot.Id).status | Should -Be 'available'
     }
 }
+
+Describe 'Remove-EvsSnapshot of a snapshot that is already gone' {
+    BeforeEach {
+        Reset-TestEmulator
+        Clear-TestRequestLog
+    }
+
+    It 'writes a non-terminating SnapshotNotFound for a gone <Given> and goes on with the rest' -TestCases @(@{ Given = 'piped object' }, @{ Given = 'id' }) {
+        param($Given)
+        $snapshots = New-AvailableSnapshots -Count 3 -Prefix 'rerun-'
+        $gone = $snapshots[0]
+        Remove-EvsSnapshot -Id $gone.Id -Confirm:$false -Wait -MaxPollInterval 0.3
+        Clear-TestRequestLog
+        $targets = if ($Given -eq 'id') { @($snapshots.Id) } else { $snapshots }
+        $targets | Remove-EvsSnapshot -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNotFound,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        @(Get-TestRequests | Where-Object { $_.method -eq 'DELETE' -and $_.status -eq 202 }) | Should -HaveCount 2
+    }
+
+    It 'is silent with -IgnoreMissing, also with -Wait, which then returns without polling for it' {
+        $snapshots = New-AvailableSnapshots -Count 2 -Prefix 'rerun-'
+        Remove-EvsSnapshot -Id $snapshots[0].Id -Confirm:$false -Wait -MaxPollInterval 0.3
+        Clear-TestRequestLog
+        $out = Remove-EvsSnapshot -Id $snapshots[0].Id -Confirm:$false -IgnoreMissing -Wait -MaxPollInterval 5 -Verbose -ErrorVariable failures 4>&1
+        $failures | Should -HaveCount 0
+        @($out | Where-Object { $_.Message -like '*already gone*' }) | Should -HaveCount 1
+        @(Get-TestRequests) | Should -HaveCount 1 -Because 'one GET finds it gone; nothing is deleted or polled'
+        $snapshots[0] | Remove-EvsSnapshot -Confirm:$false -IgnoreMissing -Wait -MaxPollInterval 5 -ErrorVariable failures2
+        $failures2 | Should -HaveCount 0
+    }
+
+    It 'returns at once with -Wait for a gone snapshot without -IgnoreMissing (the error is the answer)' {
+        $snapshot = (New-AvailableSnapshots -Count 1 -Prefix 'rerun-')[0]
+        Remove-EvsSnapshot -Id $snapshot.Id -Confirm:$false -Wait -MaxPollInterval 0.3
+        Clear-TestRequestLog
+        $snapshot | Remove-EvsSnapshot -Confirm:$false -Wait -MaxPollInterval 30 -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures | Should -HaveCount 1
+        @(Get-TestRequests | Where-Object method -EQ GET) | Should -HaveCount 0 -Because 'nothing was waited for'
+    }
+}
