@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
-A nightly snapshot runbook, end to end: snapshot every in-use disk and wait, list, rename one, roll a
-detached disk back, and prune snapshots older than a cutoff.
+A nightly snapshot runbook, end to end: snapshot every in-use disk and wait (safe to re-run: -ClientToken),
+list, rename one, roll a detached disk back, and prune with a retention policy (Limit-EvsSnapshot).
 
 .DESCRIPTION
 `dotnet pwsh ./build.ps1 demo` runs this against the local emulator. Against Huawei Cloud, drop -Endpoint and
@@ -14,7 +14,8 @@ param(
     [string] $ProjectId,
     [Parameter(Mandatory)] [string] $AccessKey,
     [Parameter(Mandatory)] [string] $SecretKey,
-    [int] $KeepDays = 7
+    [int] $KeepDays = 7,
+    [string] $TimeZone = 'UTC'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -34,10 +35,14 @@ Show 'Connected' $context
 
 Show 'Disks' (Get-EvsVolume)
 
-# 1. Snapshot every in-use disk, all requests in parallel, and wait until every snapshot is available.
+# 1. Snapshot every in-use disk, all requests in parallel, and wait until every snapshot is available. The client
+#    token names tonight's run: a scheduler's re-run returns these snapshots instead of making new ones.
 $stamp = Get-Date -Format yyyyMMdd
-$nightly = Get-EvsVolume -Status in-use | New-EvsSnapshot -Name "nightly-$stamp" -Metadata @{ runbook = 'nightly' } -Wait
-Show "Created $($nightly.Count) snapshots (Get-EvsVolume -Status in-use | New-EvsSnapshot -Wait)" $nightly
+$nightly = Get-EvsVolume -Status in-use | New-EvsSnapshot -Name "nightly-$stamp" -ClientToken "nightly-$stamp" -Metadata @{ runbook = 'nightly' } -Wait
+Show "Created $($nightly.Count) snapshots (Get-EvsVolume -Status in-use | New-EvsSnapshot -ClientToken -Wait)" $nightly
+$again = @(Get-EvsVolume -Status in-use | New-EvsSnapshot -Name "nightly-$stamp" -ClientToken "nightly-$stamp")
+$made = @($again | Where-Object Id -NotIn $nightly.Id).Count
+Show "A re-run with the same -ClientToken: $($again.Count) snapshots returned, $made new" $again
 
 # 2. List what the project holds now.
 Show 'All snapshots (Get-EvsSnapshot)' (Get-EvsSnapshot)
@@ -53,10 +58,11 @@ $before = $app | New-EvsSnapshot -Name "app01-before-change-$stamp" -Wait
 $restored = $before | Restore-EvsSnapshot -Force -Wait -PassThru
 Show 'Rolled back (Restore-EvsSnapshot -Wait -PassThru)' $restored
 
-# 5. Prune: delete available snapshots older than the cutoff, never a backup's own snapshots.
-$old = Get-EvsSnapshot -Status available -OlderThan (New-TimeSpan -Days $KeepDays) | Where-Object { -not $_.IsBackupSnapshot }
-Show "Pruning $($old.Count) snapshots older than $KeepDays days" $old
-$old | Remove-EvsSnapshot -Confirm:$false -Wait
+# 5. Prune with a retention policy: the last 3, one a day for $KeepDays days, one a week for 4 weeks, one a month for
+#    a year. Only available snapshots are removed, never a backup's own, never a disk's newest; the whole listing is
+#    read first, and a failed listing removes nothing.
+$plan = Get-EvsSnapshot | Limit-EvsSnapshot -KeepLast 3 -KeepDaily $KeepDays -KeepWeekly 4 -KeepMonthly 12 -TimeZone $TimeZone -Force -Wait
+Show "Retention plan (Limit-EvsSnapshot): $(@($plan | Where-Object Action -EQ Remove).Count) removed, $(@($plan | Where-Object Action -EQ Keep).Count) kept" $plan
 
 Show 'Snapshots left' (Get-EvsSnapshot)
 Disconnect-EvsProject

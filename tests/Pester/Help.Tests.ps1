@@ -159,7 +159,7 @@ Describe 'Help pages in docs/en-US' {
     It 'has a page for every exported cmdlet and no page for a cmdlet that does not exist' {
         $cmdlets = @((Get-Command -Module EvsSnapshot).Name | Sort-Object)
         $pages = @(Get-ChildItem -LiteralPath $DocsPath -Filter *.md | Where-Object Name -NotLike 'about_*' | ForEach-Object BaseName | Sort-Object)
-        $cmdlets | Should -HaveCount 11
+        $cmdlets | Should -HaveCount @((Import-PowerShellDataFile $ModulePath).CmdletsToExport).Count
         $pages | Should -Be $cmdlets
         Test-Path (Join-Path $DocsPath 'about_EvsSnapshot.help.md') | Should -BeTrue
     }
