@@ -10,7 +10,7 @@ Tasks:
             against Huawei's Node SDK) and print a final line "N passed, N failed". Exit code 1 on any failure.
   demo      Build, start the emulator on a free port, run docs/examples/Demo-Runbook.ps1 in a clean pwsh.
   emulator  Run the emulator in the foreground on 127.0.0.1:<Port> until Ctrl+C.
-  soak      Fault-injection soak (not part of test): writes docs/RELIABILITY.md.
+  soak      Fault-injection soak and the kill-and-re-run soak (not part of test): write docs/RELIABILITY.md.
   bench     Benchmarks (not part of test): writes docs/BENCHMARKS.md; -Figure 7 (or 3) measures one figure alone.
   package   Publish the built modules to a local PSResourceGet repository (out/repository) as .nupkg files:
             EvsSnapshot, and EvsSnapshot.Testing with the self-contained emulator for each -Runtime.
@@ -412,6 +412,9 @@ try {
             Invoke-ScriptTask 'tests/soak/Invoke-Soak.ps1' @{ Requests = $Requests; ReportPath = (Join-Path $Root 'docs/RELIABILITY.md') }
             # Restores to new disks (New-EvsVolume): adds its section to the same report.
             & (Join-Path $Root 'tests/soak/Invoke-RestoreSoak.ps1') -Requests ([math]::Max(100, [int]($Requests / 2))) -ReportPath (Join-Path $Root 'docs/RELIABILITY.md')
+            if ($LASTEXITCODE) { exit $LASTEXITCODE }
+            # -ClientToken killed and re-run: adds its section to the same report.
+            & (Join-Path $Root 'tests/soak/Invoke-KillRerun.ps1') -ReportPath (Join-Path $Root 'docs/RELIABILITY.md')
             if ($LASTEXITCODE) { exit $LASTEXITCODE }
         }
         'bench' { Invoke-ScriptTask 'tests/bench/Invoke-Benchmark.ps1' $(if ($Figure) { @{ Figure = $Figure } } else { @{} }) }

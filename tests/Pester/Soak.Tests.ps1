@@ -24,3 +24,30 @@ Describe 'Soak (100 requests, 20% faults)' {
         $Result.Unexpected | Should -Be 0 -Because ($Result.UnexpectedDetails -join '; ')
     }
 }
+
+# The short kill-and-re-run: New-EvsSnapshot -ClientToken killed at random moments and started again, then run to
+# completion (`dotnet pwsh ./build.ps1 soak` runs 200 disks and 10 kills and writes docs/RELIABILITY.md).
+Describe 'Kill and re-run (40 disks, 4 kills, -ClientToken)' {
+    BeforeAll {
+        $script:KillResult = & (Join-Path $PSScriptRoot '../soak/Invoke-KillRerun.ps1') -Disks 40 -Kills 4 -LatencyMs 250 -ThrottleLimit 4 -Seed 3 -PassThru 6>$null
+    }
+
+    It 'killed runs in the middle of the batch' {
+        $KillResult.KilledMidBatch | Should -BeGreaterOrEqual 2
+        @($KillResult.Runs | Select-Object -First 4 | Where-Object Outcome -Like 'killed*') | Should -HaveCount 4
+    }
+
+    It 'ends with exactly one snapshot per disk carrying the token, none missing, none twice, none failed' {
+        $KillResult.ExactlyOne | Should -Be 40
+        $KillResult.Missing | Should -Be 0
+        $KillResult.Duplicates | Should -Be 0
+        $KillResult.Failed | Should -Be 0
+        $KillResult.SnapshotsCreated | Should -Be 40 -Because 'no run made a second snapshot of a disk'
+    }
+
+    It 'completes with every disk returned, no error, and one list request for the batch' {
+        $KillResult.FinalReturned | Should -Be 40
+        $KillResult.FinalErrors | Should -Be 0
+        $KillResult.FinalListRequests | Should -Be 1
+    }
+}
