@@ -37,6 +37,7 @@ namespace EvsSnapshot
         public string Id => Snapshot.Id;
         public string? Name => Snapshot.Name;
         public string? VolumeId => Snapshot.VolumeId;
+        public string? VolumeName => Snapshot.VolumeName;
         public string Status => Snapshot.Status;
         public DateTime? CreatedAt => Snapshot.CreatedAt;
         public DateTime? CreatedAtUtc => Snapshot.CreatedAtUtc;
