@@ -10,7 +10,7 @@ Tasks:
             against Huawei's Node SDK) and print a final line "N passed, N failed". Exit code 1 on any failure.
   demo      Build, start the emulator on a free port, run docs/examples/Demo-Runbook.ps1 in a clean pwsh.
   emulator  Run the emulator in the foreground on 127.0.0.1:<Port> until Ctrl+C.
-  soak      Fault-injection soak and the kill-and-re-run soak (not part of test): write docs/RELIABILITY.md.
+  soak      Fault-injection soaks (snapshots, restores) and the kill-and-re-run soak (not part of test): docs/RELIABILITY.md.
   bench     Benchmarks (not part of test): writes docs/BENCHMARKS.md; -Figure 7 (or 3) measures one figure alone.
   package   Publish the built modules to a local PSResourceGet repository (out/repository) as .nupkg files:
             EvsSnapshot, and EvsSnapshot.Testing with the self-contained emulator for each -Runtime.
