@@ -39,7 +39,7 @@ $PSDefaultParameterValues['Invoke-RestMethod:Verbose'] = $false
 $random = [Random]::new($Seed)
 $token = "nightly-kill-soak-$Seed"
 $name = "kill-soak-$Seed"
-$emulator = Start-EvsEmulator -Arguments @('--volumes', "$Disks", '--create-seconds', '1', '--seed', "$Seed")
+$emulator = Start-EvsTestEmulator -Arguments @('--volumes', "$Disks", '--create-seconds', '1', '--seed', "$Seed")
 $watch = [Diagnostics.Stopwatch]::StartNew()
 
 function Get-Created { [int](Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats').snapshotsCreated }
@@ -152,7 +152,7 @@ try {
         $withoutToken -eq 0 -and $last.Returned -eq $Disks -and $last.Errors -eq 0 -and $result.SnapshotsCreated -eq $Disks)
 }
 finally {
-    Stop-EvsEmulator $emulator
+    Stop-EvsTestEmulator $emulator
     Remove-Item -LiteralPath $childFile -ErrorAction SilentlyContinue
 }
 
