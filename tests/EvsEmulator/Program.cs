@@ -48,6 +48,9 @@ public static class Program
             using var stop = new CancellationTokenSource();
             if (options.ExitOnStdinClose) WatchStdin(stop);
             parent?.Start(stop);
+            // A launcher that is gone cannot wait for an orderly stop: if shutting down hangs (a connection the
+            // host waits for), exit anyway so no emulator outlives its test run.
+            stop.Token.Register(() => _ = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => Environment.Exit(0), TaskScheduler.Default));
             // SIGINT/SIGTERM are handled by the host; stdin EOF cancels through the token.
             await server.WaitForShutdownAsync(stop.Token);
         }

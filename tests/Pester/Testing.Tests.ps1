@@ -228,7 +228,7 @@ Start-Sleep -Seconds 300
             Get-Process -Id $emulatorId -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty
             $child.Process.Kill()    # the pwsh alone, not its process tree
             $child.Process.WaitForExit(10000) | Should -BeTrue
-            Test-ProcessGone $emulatorId | Should -BeTrue -Because 'the emulator watches its parent and its stdin'
+            Test-ProcessGone $emulatorId -TimeoutMs 20000 | Should -BeTrue -Because 'the emulator watches its parent and its stdin'
         }
         finally { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
     }
