@@ -80,6 +80,18 @@ public static class AdminRoutes
 
     private static ApiResult Json(int status, Action<Utf8JsonWriter> write) => ApiResult.Json(status, write);
 
+    /// <summary>The control plane's list shape: <c>{"count": n, "&lt;name&gt;": [...]}</c>.</summary>
+    private static ApiResult CountedList<T>(int status, string name, IReadOnlyCollection<T> items, Action<Utf8JsonWriter, T> writeItem) =>
+        Json(status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", items.Count);
+            w.WriteStartArray(name);
+            foreach (var item in items) writeItem(w, item);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+
     private static ApiResult Error(int status, string message) => Json(status, w =>
     {
         w.WriteStartObject();
@@ -447,15 +459,7 @@ public static class AdminRoutes
         };
         var now = server.Now;
         var all = world.SeedCredentials.Concat(world.IssuedCredentials()).Where(c => source is null || c.Source == source).ToList();
-        return Json(200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("count", all.Count);
-            w.WriteStartArray("credentials");
-            foreach (var c in all) WriteCredentialSummary(w, world, c, now, secrets);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        return CountedList(200, "credentials", all, (w, c) => WriteCredentialSummary(w, world, c, now, secrets));
     }
 
     private static ApiResult ExpireCredentials(EmulatorServer server, JsonObject body)
@@ -562,15 +566,7 @@ public static class AdminRoutes
         lock (store.Gate)
         {
             store.Advance(server.Now);
-            return Json(200, w =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("count", store.VolumeList.Count);
-                w.WriteStartArray("volumes");
-                foreach (var v in store.VolumeList) WriteAdminVolume(w, v);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            return CountedList(200, "volumes", store.VolumeList, (w, v) => WriteAdminVolume(w, v));
         }
     }
 
@@ -652,15 +648,7 @@ public static class AdminRoutes
             var now = server.Now;
             store.Advance(now);
             var items = store.SortedSnapshots.Where(s => (volumeId is null || s.VolumeId == volumeId) && (status is null || s.Status == status)).ToList();
-            return Json(200, w =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("count", items.Count);
-                w.WriteStartArray("snapshots");
-                foreach (var s in items) WriteAdminSnapshot(w, s, now);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            return CountedList(200, "snapshots", items, (w, s) => WriteAdminSnapshot(w, s, now));
         }
     }
 
@@ -707,15 +695,7 @@ public static class AdminRoutes
             }
             store.AddSnapshots(batch);
         }
-        return Json(201, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("count", ids.Count);
-            w.WriteStartArray("ids");
-            foreach (var id in ids) w.WriteStringValue(id);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        return CountedList(201, "ids", ids, (w, id) => w.WriteStringValue(id));
     }
 
     /// <summary>POST /__emulator/snapshots with <c>items</c> (1.2): snapshots described one by one (histories for
@@ -754,15 +734,7 @@ public static class AdminRoutes
             store.AddSnapshots(batch);
             ids.AddRange(batch.Select(x => x.Id));
         }
-        return Json(201, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("count", ids.Count);
-            w.WriteStartArray("ids");
-            foreach (var id in ids) w.WriteStringValue(id);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        return CountedList(201, "ids", ids, (w, id) => w.WriteStringValue(id));
     }
 
     private static Snapshot SnapshotItem(JsonObject item, string at, Store store, Dictionary<string, Volume> byName, DateTime now,
@@ -862,15 +834,7 @@ public static class AdminRoutes
     private static ApiResult ListOverrides(EmulatorServer server)
     {
         var all = server.Overrides.All();
-        return Json(200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("count", all.Count);
-            w.WriteStartArray("overrides");
-            foreach (var o in all) o.Write(w);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        return CountedList(200, "overrides", all, (w, o) => o.Write(w));
     }
 
     /// <summary>GET /__emulator/jobs (1.2): every disk-create job (of one project with projectId), oldest first.</summary>
@@ -888,15 +852,7 @@ public static class AdminRoutes
                 foreach (var job in p.Store.Jobs.Values.OrderBy(j => j.BeginTime))
                     parts.Add(Jsonw.Bytes(w => WriteAdminJob(w, p.Id, job, now)));
             }
-        return Json(200, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("count", parts.Count);
-            w.WriteStartArray("jobs");
-            foreach (var part in parts) w.WriteRawValue(part);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        return CountedList(200, "jobs", parts, (w, part) => w.WriteRawValue(part));
     }
 
     private static void WriteAdminJob(Utf8JsonWriter w, string projectId, Job job, DateTime now)
@@ -940,15 +896,7 @@ public static class AdminRoutes
         lock (world.Gate)
         {
             var rules = world.JobFailures.ToList();
-            return Json(200, w =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("count", rules.Count);
-                w.WriteStartArray("failures");
-                foreach (var r in rules) WriteFailureRule(w, r);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            return CountedList(200, "failures", rules, (w, r) => WriteFailureRule(w, r));
         }
     }
 
