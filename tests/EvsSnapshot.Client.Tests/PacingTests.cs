@@ -120,9 +120,9 @@ public class AdaptiveRateTests
     {
         double ceiling = sustained * 0.97;
         var rate = new AdaptiveRate();
-        rate.Learn(Policy(limit, time));
-        rate.Decrease(0, measured: 640);                           // an unpaced burst: straight down to the ceiling
-        Assert.Equal(ceiling, rate.Rate, 9);
+        rate.Learn(Policy(limit, time), 0);
+        rate.Decrease(0, measured: 640);                           // an unpaced burst: down to the ceiling at most
+        Assert.True(rate.Rate <= ceiling + 1e-9);
         Assert.Equal(ceiling, rate.Ceiling!.Value, 9);
 
         rate.Increase(3600, measured: 640);                        // an hour without throttling: still the ceiling
@@ -133,25 +133,62 @@ public class AdaptiveRateTests
     public void TheLowestSustainedRateSeen_IsTheCeiling()
     {
         var rate = new AdaptiveRate();
-        rate.Learn(Policy(10, "1 second"));
+        rate.Learn(Policy(10, "1 second"), 0);
         rate.Decrease(0, 100);
-        rate.Learn(Policy(120, "1 minute"));                       // 2/s: a second policy binds
+        rate.Learn(Policy(120, "2 second"), 0);                    // 60/s: looser, changes nothing
+        Assert.Equal(10 * 0.97, rate.Rate, 9);
+        rate.Learn(Policy(2, "1 second"), 0);                      // 2/s: a second policy binds
         Assert.Equal(2 * 0.97, rate.Rate, 9);
-        rate.Learn(Policy(200, "1 second"));                       // a looser one changes nothing
+        rate.Learn(Policy(200, "1 second"), 0);                    // a looser one changes nothing
         Assert.Equal(2 * 0.97, rate.Ceiling!.Value, 9);
-        Assert.Equal(120, rate.Policy!.Limit);
+        Assert.Equal(2, rate.Policy!.Limit);
+    }
+
+    [Theory]
+    [InlineData(20, "5 second", true)]
+    [InlineData(100, "1 minute", true)]
+    [InlineData(10, "1 second", false)]                           // refills within the second: to the ceiling, then steps of Beta
+    public void A429UnderAWindowLongerThanASecond_GoesStraightToTheFloor_TheWindowIsSpent(int limit, string time, bool windowed)
+    {
+        var rate = new AdaptiveRate();
+        rate.Learn(Policy(limit, time), 0);
+        double ceiling = rate.Ceiling!.Value;
+        rate.Decrease(0, measured: 300);                           // the unpaced burst
+        Assert.Equal(windowed ? rate.Floor : ceiling, rate.Rate, 9);
+
+        rate.Increase(3600, measured: 300, backlogged: true);      // the window turned: the curve is back at the ceiling
+        Assert.Equal(ceiling, rate.Rate, 9);
+        rate.Decrease(3600.5, measured: ceiling);                  // throttled again at the ceiling
+        Assert.Equal(windowed ? rate.Floor : ceiling * AdaptiveRate.Beta, rate.Rate, 9);
+    }
+
+    [Theory]
+    [InlineData(20, "5 second", true)]
+    [InlineData(10, "1 second", false)]
+    public void APolicyLearnedAfterTheStatusLineLowered_TheRate_GetsWhatTheDecreaseWouldHaveGiven(int limit, string time, bool windowed)
+    {
+        var early = new AdaptiveRate();
+        early.Decrease(0, measured: 300);                          // the 429's status line: no policy known yet
+        Assert.Equal(300 * AdaptiveRate.Beta, early.Rate, 9);
+        early.Learn(Policy(limit, time), 0.005);                   // its body, a moment later
+        var inOrder = new AdaptiveRate();
+        inOrder.Learn(Policy(limit, time), 0);
+        inOrder.Decrease(0, measured: 300);
+
+        Assert.Equal(inOrder.Rate, early.Rate, 9);
+        Assert.Equal(windowed ? early.Floor : early.Ceiling!.Value, early.Rate, 9);
     }
 
     [Theory]
     [InlineData(null, null, 0.5)]                                 // no policy: AWS's 0.5/s
     [InlineData(10, "1 second", 0.5)]
-    [InlineData(50, "10 second", 0.8)]                            // 8 per window: a spent window costs about 8 probes
-    [InlineData(100, "1 minute", 8.0 / 60)]
+    [InlineData(50, "10 second", 0.4)]                            // 4 per window: a spent window costs about 4 probes
+    [InlineData(100, "1 minute", 4.0 / 60)]
     [InlineData(5, "1 minute", 5.0 / 60 * 0.97 / 4)]              // a quarter of a slow policy's ceiling
     public void RepeatedThrottling_StopsAtTheFloor(int? limit, string? time, double floor)
     {
         var rate = new AdaptiveRate();
-        if (limit != null) rate.Learn(Policy(limit.Value, time!));
+        if (limit != null) rate.Learn(Policy(limit.Value, time!), 0);
         for (int i = 0; i < 50; i++) rate.Decrease(i, measured: 1000);
         Assert.Equal(floor, rate.Rate, 9);
         Assert.Equal(floor, rate.Floor, 9);
@@ -299,6 +336,33 @@ public class RatePacerTests
         Assert.Equal(32 / 0.1, change.Measured, 6); // 32 sends within the meter's 100 ms minimum span
         Assert.Equal(32, pacer.Describe().Throttled);
         Assert.Contains("throttling write calls (policy user, limit 10 per second): pacing them at 9.7/s", PacerMessages.Describe(change));
+    }
+
+    [Fact]
+    public void A429StatusLine_PacesAtOnce_AndItsParsedAnswerReportsTheOneChange()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new RatePacer("write", time);
+        var sent = Enumerable.Range(0, 32).Select(_ => pacer.OnSent()).ToList();
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        pacer.OnThrottleSeen(sent[0]);
+
+        Assert.Equal(1, pacer.Decreases);                                        // a waiting turn is stale from now on
+        Assert.Equal(32 / 0.1 * AdaptiveRate.Beta, pacer.Describe().RatePerSecond!.Value, 6); // no policy known yet
+        Assert.Equal(0, pacer.Describe().Throttled);                             // counted when the answer is read
+        foreach (var s in sent.Skip(1)) pacer.OnThrottleSeen(s);                 // the rest of the burst: already answered
+        Assert.Equal(1, pacer.Decreases);
+
+        time.Advance(TimeSpan.FromMilliseconds(5));                             // parsing: later than the decrease, yet decided
+        var changes = sent.Select(s => pacer.OnThrottled(s, ThrottlePolicy.Parse(TenPerSecond), null, seen: true)).Where(c => c != null).ToList();
+
+        var change = Assert.Single(changes);
+        Assert.True(change!.Lowered);
+        Assert.True(double.IsPositiveInfinity(change.From));
+        Assert.Equal(10 * AdaptiveRate.Headroom, change.To, 9);                 // the policy's ceiling, learned from the body
+        Assert.True(change.AtCeiling);
+        Assert.Equal(2, pacer.Decreases);                                        // the ceiling lowered it once more
+        Assert.Equal(32, pacer.Describe().Throttled);
     }
 
     [Fact]
@@ -493,7 +557,7 @@ public class PacingTransportTests
 
         Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10)))); // no clock move needed
         Assert.Null(client.RequestRates.Single(r => r.Calls == "read").RatePerSecond);
-        Assert.Equal(1.0 / 60 * 0.97, client.RequestRates.Single(r => r.Calls == "write").RatePerSecond!.Value, 9);
+        Assert.Equal(1.0 / 60 * 0.97 / 4, client.RequestRates.Single(r => r.Calls == "write").RatePerSecond!.Value, 9); // a spent 1-minute window: the floor
         Assert.False(create.IsCompleted);
     }
 

@@ -9,7 +9,8 @@ namespace EvsSnapshot.Client.Http.Pacing
     /// the rate that was throttled, faster away from it), never above twice the measured send rate unless requests
     /// are waiting for turns (then the measured rate is the allowed one, and says nothing about demand). When the
     /// gateway names its policy (limit per window), the policy's sustained rate less <see cref="Headroom"/> is a
-    /// ceiling. Pure: times are seconds passed in by the caller.
+    /// ceiling, and a throttling answer under a window longer than a second goes straight to the floor (the window
+    /// is spent). Pure: times are seconds passed in by the caller.
     /// </summary>
     internal sealed class AdaptiveRate
     {
@@ -21,6 +22,9 @@ namespace EvsSnapshot.Client.Http.Pacing
 
         /// <summary>Share of a policy's sustained rate the pacer aims at, so timing noise never spends a window's last request.</summary>
         public const double Headroom = 0.97;
+
+        /// <summary>Probes per window into a spent window of a policy longer than a second (see <see cref="Floor"/>).</summary>
+        public const double ProbesPerWindow = 4;
 
         /// <summary>The lowest rate without a policy window to go by (AWS: 0.5 per second).</summary>
         public const double DefaultFloor = 0.5;
@@ -41,22 +45,28 @@ namespace EvsSnapshot.Client.Http.Pacing
         public ThrottlePolicy? Policy { get; private set; }
 
         /// <summary>
-        /// The rate never goes below this: 0.5/s (AWS's floor), or for a policy with a window longer than a second 8
-        /// requests per window, so a spent window costs about 8 throttled probes and is found turned within an
-        /// eighth of it; never more than a quarter of the ceiling.
+        /// The rate never goes below this: 0.5/s (AWS's floor), or for a policy with a window longer than a second
+        /// <see cref="ProbesPerWindow"/> requests per window, so a spent window costs about that many throttled probes
+        /// and is found turned within a quarter of it; never more than a quarter of the ceiling.
         /// </summary>
         public double Floor { get; private set; } = DefaultFloor;
 
-        /// <summary>A throttling answer named its policy. A lower sustained rate than any seen becomes the ceiling.</summary>
-        public void Learn(ThrottlePolicy policy)
+        /// <summary>
+        /// A throttling answer at <paramref name="now"/> named its policy. A lower sustained rate than any seen becomes
+        /// the ceiling; if the rate was already lowered for this answer (its status line came first), it now follows
+        /// what the policy says, as <see cref="Decrease"/> would have.
+        /// </summary>
+        public void Learn(ThrottlePolicy policy, double now)
         {
             double ceiling = policy.SustainedRate * Headroom;
             if (Ceiling is double known && known <= ceiling) return;
             Ceiling = ceiling;
             Policy = policy;
             double window = policy.Window.TotalSeconds;
-            Floor = Math.Min(ceiling / 4, window > 1 ? 8 / window : DefaultFloor);
-            if (IsPaced && Rate > ceiling) Rate = ceiling;
+            Floor = Math.Min(ceiling / 4, window > 1 ? ProbesPerWindow / window : DefaultFloor);
+            if (!IsPaced) return;
+            if (WindowSpent) StartCurve(now, Math.Min(_lastMax, ceiling), Floor);
+            else if (Rate > ceiling) Rate = ceiling;
         }
 
         /// <summary>A request sent at the current rate was throttled at <paramref name="now"/>; <paramref name="measured"/> is the send rate.</summary>
@@ -64,8 +74,21 @@ namespace EvsSnapshot.Client.Http.Pacing
         {
             double reference = IsPaced ? Math.Min(Rate, measured) : measured;
             double cap = Ceiling ?? double.PositiveInfinity;
-            _lastMax = Math.Min(reference, cap);
-            double rate = Math.Max(Floor, Math.Min(reference * Beta, cap));
+            double lastMax = Math.Min(reference, cap);
+            StartCurve(now, lastMax, WindowSpent ? Floor : Math.Max(Floor, Math.Min(reference * Beta, cap)));
+        }
+
+        /// <summary>
+        /// A 429 under a policy window longer than a second: the window's budget is spent, and until it turns only a
+        /// probe gets through (stepping down by Beta would spend several probes on the way). Per-second policies
+        /// refill within the second, so they step down as AWS's mode does.
+        /// </summary>
+        private bool WindowSpent => Policy != null && Policy.Window > TimeSpan.FromSeconds(1);
+
+        /// <summary>Lowers the rate to <paramref name="rate"/>, on a CUBIC curve back up to <paramref name="lastMax"/> (W_max).</summary>
+        private void StartCurve(double now, double lastMax, double rate)
+        {
+            _lastMax = lastMax;
             _k = Math.Pow(_lastMax * (1 - Beta) / Scale, 1.0 / 3);
             // Start the curve where it equals the new rate: at its start when rate = Beta x W_max, later when the
             // ceiling or the floor cut the decrease short.

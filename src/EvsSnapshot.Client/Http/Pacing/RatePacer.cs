@@ -71,6 +71,7 @@ namespace EvsSnapshot.Client.Http.Pacing
         private long _sent;
         private long _decreases;
         private DateTime? _lastThrottledUtc;
+        private double? _unreportedFrom; // the rate before a decrease OnThrottleSeen made and OnThrottled has not reported
 
         public RatePacer(string calls, TimeProvider time)
         {
@@ -115,35 +116,66 @@ namespace EvsSnapshot.Client.Http.Pacing
         }
 
         /// <summary>
-        /// The request sent at <paramref name="sentAt"/> was throttled. Lowers the rate unless the request went out
-        /// before the last decrease; holds every turn until the server's Retry-After. Returns the change to report.
+        /// A 429's status line has just arrived for the request sent at <paramref name="sentAt"/>, before its body is
+        /// read or parsed. Lowers the rate at once (from what is known of the policy so far), so a request waiting for
+        /// a slot with a turn granted while unpaced sees the decrease and queues again. A cold process compiles the
+        /// error parser on its first 429: without this, the answers that arrived with it let a whole new wave out
+        /// into the spent budget. <see cref="OnThrottled"/> follows with the policy and reports the change.
         /// </summary>
-        public PacerChange? OnThrottled(TimeSpan sentAt, ThrottlePolicy? policy, TimeSpan? retryAfter)
+        public void OnThrottleSeen(TimeSpan sentAt)
+        {
+            lock (_lock)
+            {
+                double before = _rate.Rate;
+                if (!DecreaseLocked(sentAt)) return;
+                _unreportedFrom ??= before;
+            }
+        }
+
+        /// <summary>
+        /// The request sent at <paramref name="sentAt"/> was throttled. Lowers the rate unless the request went out
+        /// before the last decrease (or <paramref name="seen"/>: <see cref="OnThrottleSeen"/> already decided that);
+        /// holds every turn until the server's Retry-After. Returns the change to report.
+        /// </summary>
+        public PacerChange? OnThrottled(TimeSpan sentAt, ThrottlePolicy? policy, TimeSpan? retryAfter, bool seen = false)
         {
             lock (_lock)
             {
                 var now = Now;
                 _throttled++;
                 _lastThrottledUtc = _time.GetUtcNow().UtcDateTime;
-                double before = _rate.Rate;
-                if (policy != null) _rate.Learn(policy);
-                bool answered = _lastDecreaseAt.HasValue && sentAt < _lastDecreaseAt.Value;
-                double measured = _meter.Rate(now);
+                double before = _unreportedFrom ?? _rate.Rate;
+                _unreportedFrom = null;
+                double rateNow = _rate.Rate;
+                if (policy != null) _rate.Learn(policy, now.TotalSeconds);
                 if (retryAfter is TimeSpan wait && wait > TimeSpan.Zero)
                 {
                     _queue.HoldUntil(now + wait);
                     _meter.RestartAt(now + wait);
                 }
-                if (!answered)
+                bool decreased = !seen && DecreaseLocked(sentAt);
+                if (!decreased && _rate.Rate != rateNow)
                 {
-                    _rate.Decrease(now.TotalSeconds, measured);
-                    _lastDecreaseAt = now;
+                    Interlocked.Increment(ref _decreases);
+                    _queue.SetRate(_rate.Rate, restart: true);
                 }
                 if (_rate.Rate == before) return null;
-                Interlocked.Increment(ref _decreases);
-                _queue.SetRate(_rate.Rate, restart: true);
-                return Report(lowered: true, before, measured);
+                return Report(lowered: true, before, _meter.Rate(now));
             }
+        }
+
+        /// <summary>Lowers the rate for a throttled request unless its burst was already answered (sent before the last decrease).</summary>
+        private bool DecreaseLocked(TimeSpan sentAt)
+        {
+            if (_lastDecreaseAt.HasValue && sentAt < _lastDecreaseAt.Value) return false;
+            var now = Now;
+            double before = _rate.Rate;
+            _rate.Decrease(now.TotalSeconds, _meter.Rate(now));
+            _lastDecreaseAt = now;
+            if (_rate.Rate == before) return false;
+            Interlocked.Increment(ref _decreases);
+            _queue.SetRate(_rate.Rate, restart: true);
+            return true;
         }
 
         /// <summary>The gateway let a request through (any answer but 429): progress, and the rate may grow.</summary>
