@@ -50,6 +50,7 @@ namespace EvsSnapshot.Commands
         public string? AccessKey { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = AkSkSet)]
+        [SecureStringFromText]
         public SecureString? SecretKey { get; set; }
 
         /// <summary>AK/SK as a PSCredential: user name = access key, password = secret key.</summary>
@@ -60,16 +61,19 @@ namespace EvsSnapshot.Commands
         /// <summary>X-Security-Token for temporary AK/SK.</summary>
         [Parameter(ParameterSetName = AkSkSet)]
         [Parameter(ParameterSetName = CredentialSet)]
+        [SecureStringFromText]
         public SecureString? SecurityToken { get; set; }
 
         /// <summary>An existing IAM token (X-Auth-Token).</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [SecureStringFromText]
         public SecureString? Token { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
         public string? UserName { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
+        [SecureStringFromText]
         public SecureString? Password { get; set; }
 
         /// <summary>IAM user name and password as a PSCredential.</summary>

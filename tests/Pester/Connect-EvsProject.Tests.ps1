@@ -104,6 +104,27 @@ Describe 'Connect-EvsProject' {
             (Get-TestRequests | Where-Object path -Like '/v2/*')[-1].auth | Should -Match 'token'
         }
 
+        It 'takes the text of a secret too (-Token $env:X, -SecretKey, -Password), keeping it only as a SecureString' {
+            $text = Get-EvsIamToken $Emulator
+            $context = Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -Token $text -PassThru
+            $context.AuthType | Should -Be 'Token'
+            Get-EvsVolume -Name db01 | Should -Not -BeNullOrEmpty
+            ($context | Out-String) + (Get-EvsContext | Format-List * | Out-String) | Should -Not -Match ([regex]::Escape($text))
+            $context = Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -ProjectId $Info.projectId -AccessKey $Info.accessKey -SecretKey $Info.secretKey -PassThru
+            $context.AuthType | Should -Be 'AkSk'
+            Get-EvsVolume -Name db01 | Should -Not -BeNullOrEmpty
+            $context = Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -UserName $Info.userName -DomainName $Info.domainName -Password $Info.password -PassThru
+            $context.AuthType | Should -Be 'Password'
+            # The binder's own command metadata: the parameter stays a SecureString (prompts mask it, help says so).
+            (Get-Command Connect-EvsProject).Parameters.Token.ParameterType | Should -Be ([securestring])
+        }
+
+        It 'still refuses a token that is neither text nor a SecureString, before any request' {
+            Clear-TestRequestLog
+            { Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -Token 42 } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,*'
+            @(Get-TestRequests) | Should -BeNullOrEmpty
+        }
+
         It 'obtains a project-scoped token with -UserName/-DomainName/-Password' {
             $password = ConvertTo-SecureString $Info.password -AsPlainText -Force
             $context = Connect-EvsProject -Region cn-north-4 -Endpoint $Url -IamEndpoint $Url -UserName $Info.userName -DomainName $Info.domainName -Password $password -PassThru

@@ -116,9 +116,9 @@ $Pwsh = Get-PwshCommand   # for the report; Start-EvsPwsh and Invoke-EvsPwsh sta
 
 function Measure-PwshStart {
     <# Wall time of one `pwsh -NoProfile -Command <command>` from process start to exit, in ms. Throws if it fails. #>
-    param([string] $Command)
+    param([string] $Command, [string[]] $Pwsh)
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = Start-EvsPwsh -ArgumentList '-NoProfile', '-Command', $Command
+    $p = Start-EvsPwsh -ArgumentList '-NoProfile', '-Command', $Command -Pwsh $Pwsh
     $p.Process.WaitForExit()
     $ms = $watch.Elapsed.TotalMilliseconds
     $stderr = $p.Stderr.GetAwaiter().GetResult()
@@ -717,6 +717,43 @@ function Get-JitOrigin([string] $Log) {
     @{ Engine = $engine; Module = $module; Other = $other }
 }
 
+function New-ReadyToRunPwsh {
+    <#
+    A copy of the PowerShell that runs the benchmark with every managed assembly of its folder precompiled by crossgen2,
+    as PowerShell's release packages are built (PublishReadyToRun; the hosts runbooks run on install those), whereas the
+    tool package this machine has is IL only. Built once into out/bench and reused; $null (and the figure's R2R rows are
+    left out) when the PowerShell is not a framework-dependent pwsh.dll or no crossgen2 of this runtime is restored.
+    #>
+    $pwsh = Get-PwshCommand
+    $dll = $pwsh[-1]
+    if ($dll -notlike '*.dll' -or -not [System.Runtime.InteropServices.RuntimeInformation]::IsOSPlatform([System.Runtime.InteropServices.OSPlatform]::Linux) -or
+        [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -ne 'X64') { return $null }
+    $framework = [System.Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory().TrimEnd('/')
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $major = [Environment]::Version.Major
+    $crossgen = Get-ChildItem (Join-Path $packages 'microsoft.netcore.app.crossgen2.linux-x64') -Directory -ErrorAction SilentlyContinue |
+        Where-Object { $_.Name -like "$major.*" } | Sort-Object { [version]($_.Name -replace '-.*$', '') } | Select-Object -Last 1 |
+        ForEach-Object { Join-Path $_.FullName 'tools/crossgen2' } | Where-Object { Test-Path $_ }
+    if (-not $crossgen) { return $null }
+    $source = Split-Path $dll
+    $target = Join-Path $RepoRoot "out/bench/pwsh-r2r/$($PSVersionTable.PSVersion)-net$([Environment]::Version)"
+    $done = Join-Path $target '.complete'
+    if (-not (Test-Path $done)) {
+        Write-Host "    precompiling $source with $crossgen (once; kept in $target)"
+        if (Test-Path $target) { Remove-Item $target -Recurse -Force }
+        $null = New-Item -ItemType Directory -Force (Split-Path $target)
+        Copy-Item $source $target -Recurse
+        foreach ($file in Get-ChildItem $source -Filter *.dll -File) {
+            # An assembly crossgen2 cannot compile (a facade, a reference assembly) stays the IL copy already there.
+            $out = Join-Path ([IO.Path]::GetTempPath()) "r2r-$([guid]::NewGuid().ToString('N')).dll"
+            & $crossgen $file.FullName -o $out -r "$framework/*.dll" -r "$source/*.dll" --targetos linux --targetarch x64 -O *> $null
+            if ($LASTEXITCODE -eq 0 -and (Test-Path $out)) { Move-Item $out (Join-Path $target $file.Name) -Force } else { Remove-Item $out -ErrorAction SilentlyContinue }
+        }
+        $null = New-Item -ItemType File $done
+    }
+    @($pwsh | Select-Object -SkipLast 1) + (Join-Path $target (Split-Path $dll -Leaf))
+}
+
 function Measure-ColdRunbook {
     Write-Step "7/7 Cold runbook: bare start vs import + connect -Token + one create vs Invoke-RestMethod ($($S.ColdRuns) rounds)"
     $ilModule = New-IlEngineCopy
@@ -727,8 +764,8 @@ function Measure-ColdRunbook {
         $i = $emulator.Info
         $vol = $i.volumeIds.app01
         $uri = "$($emulator.Url)/v2/$($i.projectId)/cloudsnapshots"
-        $connect = "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token (ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force)"
-        # The token comes from the scheduler's environment, as a runbook would get it.
+        $connect = "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$env:EVS_BENCH_TOKEN"
+        # The token comes from the scheduler's environment, as a runbook would get it; -Token takes its text.
         $variants = [ordered]@{
             bare       = 'exit'
             runbook    = "Import-Module '$BenchModule'; $connect; `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
@@ -745,10 +782,23 @@ function Measure-ColdRunbook {
                 $order = for ($j = 0; $j -lt $names.Count; $j++) { $names[($j + $r) % $names.Count] }
                 foreach ($k in $order) { $times[$k].Add((Measure-PwshStart $variants[$k])) }
             }
+            # The same rounds on a ReadyToRun PowerShell, as installed releases are (the IL-engine control left out).
+            $r2rTimes = $null
+            $r2rPwsh = New-ReadyToRunPwsh
+            if ($r2rPwsh) {
+                $r2rNames = 'bare', 'runbook', 'restmethod'
+                $r2rTimes = @{}
+                foreach ($k in $r2rNames) { $r2rTimes[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] -Pwsh $r2rPwsh }
+                for ($r = 0; $r -lt $S.ColdRuns; $r++) {
+                    $order = for ($j = 0; $j -lt $r2rNames.Count; $j++) { $r2rNames[($j + $r) % $r2rNames.Count] }
+                    foreach ($k in $order) { $r2rTimes[$k].Add((Measure-PwshStart $variants[$k] -Pwsh $r2rPwsh)) }
+                }
+            }
         }
         finally { Remove-Item Env:EVS_BENCH_TOKEN -ErrorAction SilentlyContinue }
         $created = (Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats').snapshotsCreated
-        $expected = 3 * ($S.ColdRuns + 1)   # both runbooks and Invoke-RestMethod, warm-ups included (the step runs come after)
+        # Both runbooks and Invoke-RestMethod, warm-ups included (the step runs come after); on the R2R host one runbook.
+        $expected = 3 * ($S.ColdRuns + 1) + $(if ($r2rTimes) { 2 * ($S.ColdRuns + 1) } else { 0 })
         if ($created -ne $expected) { throw "The cold runs created $created snapshots, expected $expected." }
 
         # Where the time goes: the same runbook step by step in more fresh processes, alternating the module as built
@@ -759,8 +809,7 @@ function Measure-ColdRunbook {
             "`$before = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }); " +
             "Import-Module '$Manifest'; Note import; " +
             "`$loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name } | Where-Object { `$_ -notin `$before }); " +
-            "`$t = ConvertTo-SecureString `$env:EVS_BENCH_TOKEN -AsPlainText -Force; Note securestring; " +
-            "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$t; Note connect; " +
+            "Connect-EvsProject -Region $($i.region) -ProjectId $($i.projectId) -Endpoint $($emulator.Url) -IamEndpoint $($emulator.Url) -Token `$env:EVS_BENCH_TOKEN; Note connect; " +
             "`$null = New-EvsSnapshot -VolumeId $vol -Name cold-steps; Note create; " +
             "`$engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'EvsSnapshot.Client' } | ForEach-Object Location; " +
             "'BENCH-RESULT ' + (@{ Steps = `$s; AfterImport = `$loaded; Engine = `$engine } | ConvertTo-Json -Depth 5 -Compress)"
@@ -791,7 +840,9 @@ function Measure-ColdRunbook {
             $origin[$k] = if (Test-Path $log) { Get-JitOrigin $log } else { $null }
         }
         $median = @{}; foreach ($k in $variants.Keys) { $median[$k] = Get-Median $times[$k] }
-        [pscustomobject]@{ Median = $median; Runs = $times; Steps = @($steps.runbook); StepsIl = @($steps.runbookil); Origin = $origin; Variants = $variants; Crashes = @($script:ColdCrashes) }
+        $r2rMedian = $null
+        if ($r2rTimes) { $r2rMedian = @{}; foreach ($k in $r2rTimes.Keys) { $r2rMedian[$k] = Get-Median $r2rTimes[$k] } }
+        [pscustomobject]@{ R2RPwsh = $r2rPwsh; R2RMedian = $r2rMedian; R2RRuns = $r2rTimes; Median = $median; Runs = $times; Steps = @($steps.runbook); StepsIl = @($steps.runbookil); Origin = $origin; Variants = $variants; Crashes = @($script:ColdCrashes) }
     }
 }
 
@@ -901,6 +952,11 @@ function Add-ColdRows($cold) {
     Add-Row "7b. Same runbook vs the same create through Invoke-RestMethod (cold)" (Format-Ms $cold.Median.runbook) "Invoke-RestMethod: $(Format-Ms $cold.Median.restmethod)" $coldVsIrm '<= 1.0' ($coldVsIrm -le 1.0)
     Add-Row "7c. Cold Invoke-RestMethod vs bare start (info: PowerShell's own cost of one web call)" (Format-Ms $cold.Median.restmethod) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.restmethod / $cold.Median.bare) '-' $null
     Add-Row "7d. The runbook with the IL engine (control: no ReadyToRun images) vs bare start (info)" (Format-Ms $cold.Median.runbookil) "bare start: $(Format-Ms $cold.Median.bare)" ($cold.Median.runbookil / $cold.Median.bare) '-' $null
+    if ($cold.R2RMedian) {
+        $r = $cold.R2RMedian
+        Add-Row "7e. On a ReadyToRun PowerShell (as release packages are built): the runbook vs bare start (info)" (Format-Ms $r.runbook) "bare start: $(Format-Ms $r.bare)" ($r.runbook / $r.bare) '-' $null
+        Add-Row "7f. On a ReadyToRun PowerShell: the runbook vs Invoke-RestMethod (info)" (Format-Ms $r.runbook) "Invoke-RestMethod: $(Format-Ms $r.restmethod) ($('{0:n2}' -f ($r.restmethod / $r.bare))x bare)" ($r.runbook / $r.restmethod) '-' $null
+    }
 }
 
 function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
@@ -923,7 +979,7 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     $null = $md.AppendLine()
     $null = $md.AppendLine('| Step | IL engine: time | IL engine: methods JIT-compiled | As built: time | As built: methods JIT-compiled |')
     $null = $md.AppendLine('|---|---|---|---|---|')
-    $labels = [ordered]@{ import = 'Import-Module'; securestring = 'ConvertTo-SecureString (loads Microsoft.PowerShell.Security)'; connect = 'Connect-EvsProject -Token'; create = 'New-EvsSnapshot (first call)' }
+    $labels = [ordered]@{ import = 'Import-Module'; connect = 'Connect-EvsProject -Token $env:EVS_BENCH_TOKEN'; create = 'New-EvsSnapshot (first call)' }
     $prev = 'start'
     foreach ($step in @($labels.Keys) + 'all') {
         $from = if ($step -eq 'all') { 'start' } else { $prev }
@@ -932,7 +988,7 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
             Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Ms - $_.Steps.$from.Ms }))
             '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Jit - $_.Steps.$from.Jit }))
         }
-        $null = $md.AppendLine("| $(if ($step -eq 'all') { '**All four steps**' } else { $labels[$step] }) | $($cells -join ' | ') |")
+        $null = $md.AppendLine("| $(if ($step -eq 'all') { '**All three steps**' } else { $labels[$step] }) | $($cells -join ' | ') |")
         $prev = $step
     }
     $startJit = foreach ($runs in $cold.StepsIl, $cold.Steps) { '-'; '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.start.Jit })) }
@@ -950,7 +1006,7 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $null = $md.AppendLine()
     }
     $cpu = foreach ($runs in $cold.StepsIl, $cold.Steps) { Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.create.Cpu - $_.Steps.start.Cpu })) }
-    $null = $md.AppendLine("CPU time of the process over the four steps (all its threads; steadier than wall time on a busy machine), median: IL engine $($cpu[0]), as built $($cpu[1]).")
+    $null = $md.AppendLine("CPU time of the process over the three steps (all its threads; steadier than wall time on a busy machine), median: IL engine $($cpu[0]), as built $($cpu[1]).")
     $null = $md.AppendLine()
     if ($cold.Crashes.Count) { $null = $md.AppendLine("Step runs that reported and then exited abnormally, run again: $($cold.Crashes.Count) ($($cold.Crashes -join ', ')).") ; $null = $md.AppendLine() }
     $engineFile = "$($cold.Steps[0].Engine)" -replace [regex]::Escape((Split-Path $BenchModule)), '<module>'
@@ -958,12 +1014,25 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     $null = $md.AppendLine()
     $null = $md.AppendLine("Reading it: the runbook costs $(Format-Ms ($cold.Median.runbook - $cold.Median.bare)) over a bare start; the same create through Invoke-RestMethod costs $(Format-Ms ($cold.Median.restmethod - $cold.Median.bare)).")
     $null = $md.AppendLine('This PowerShell is IL-only (see Machine): every method of System.Management.Automation a step touches for the first time (command discovery, module')
-    $null = $md.AppendLine('loading, auto-loading Microsoft.PowerShell.Security for ConvertTo-SecureString, parameter binding, the web cmdlets) is JIT-compiled in every new')
-    $null = $md.AppendLine('process, and that is most of what both runbooks pay; a module cannot precompile PowerShell. What it can precompile is its own engine: build.ps1')
-    $null = $md.AppendLine('makes ReadyToRun images of EvsSnapshot.Client for net8.0, net9.0 and net10.0 x linux-x64 and win-x64 (a runtime reads only images of its own')
-    $null = $md.AppendLine('major version) and the loader takes the one for its runtime; the cmdlets and public types stay IL (PowerShell loads them itself, from one file')
-    $null = $md.AppendLine('for both editions).')
+    $null = $md.AppendLine('loading, parameter binding, the web cmdlets) is JIT-compiled in every new process, and that is most of what both runbooks pay; a module cannot')
+    $null = $md.AppendLine('precompile PowerShell. What it can precompile is its own engine: build.ps1 makes ReadyToRun images of EvsSnapshot.Client for net8.0, net9.0 and')
+    $null = $md.AppendLine('net10.0 x linux-x64 and win-x64 (a runtime reads only images of its own major version) and the loader takes the one for its runtime; the cmdlets')
+    $null = $md.AppendLine('and public types stay IL (PowerShell loads them itself, from one file for both editions). What it can avoid is work the runbook does not need:')
+    $null = $md.AppendLine('`-Token` (like `-SecretKey`, `-SecurityToken` and `-Password`) takes the text of the secret, so the runbook no longer calls')
+    $null = $md.AppendLine('`ConvertTo-SecureString`, whose auto-loaded module cost a fresh process about 0.1 s (106 ms and 463 JIT-compiled methods in the run of 2026-12-02 02:58).')
     $null = $md.AppendLine()
+    if ($cold.R2RMedian) {
+        $r = $cold.R2RMedian
+        $null = $md.AppendLine("On a ReadyToRun PowerShell (rows 7e and 7f): the same PowerShell $($PSVersionTable.PSVersion) with every managed assembly of its folder precompiled by crossgen2, as")
+        $null = $md.AppendLine('PowerShell''s release packages are built and as the hosts runbooks run on install them (the copy is made once, under `out/bench/pwsh-r2r`).')
+        $null = $md.AppendLine("$($S.ColdRuns) rounds of bare, runbook and Invoke-RestMethod, rotating. Medians: bare $(Format-Ms $r.bare), runbook $(Format-Ms $r.runbook), Invoke-RestMethod $(Format-Ms $r.restmethod).")
+        $null = $md.AppendLine("All runs (ms): bare $(Join-Values $cold.R2RRuns.bare { '{0:n0}' -f $args[0] }); runbook $(Join-Values $cold.R2RRuns.runbook { '{0:n0}' -f $args[0] }); Invoke-RestMethod $(Join-Values $cold.R2RRuns.restmethod { '{0:n0}' -f $args[0] }).")
+        $null = $md.AppendLine()
+        $null = $md.AppendLine("Why 1.25 x a bare start is out of reach for any runbook that imports a module and makes one call: PowerShell's own web cmdlet, with no module to import")
+        $null = $md.AppendLine("at all beyond its auto-loaded Microsoft.PowerShell.Utility, costs $('{0:n2}' -f ($cold.Median.restmethod / $cold.Median.bare)) x a bare start on the IL PowerShell and $('{0:n2}' -f ($r.restmethod / $r.bare)) x on the ReadyToRun one")
+        $null = $md.AppendLine('(the faster the bare start, the larger the share of the fixed cost of one import and one HTTP exchange). The runbook is at or below that on both.')
+        $null = $md.AppendLine()
+    }
 }
 
 if ($Figure) {

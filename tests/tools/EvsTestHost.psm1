@@ -52,13 +52,16 @@ function Start-EvsPwsh {
     Variables set for the child only (this process's environment is not touched).
     .PARAMETER ToHost
     The child writes to this process's console as it goes instead of being captured.
+    .PARAMETER Pwsh
+    Another PowerShell to start (the command and its arguments, as Get-PwshCommand returns them).
     #>
     param(
         [Parameter(Mandatory)] [string[]] $ArgumentList,
         [hashtable] $Environment = @{},
-        [switch] $ToHost
+        [switch] $ToHost,
+        [string[]] $Pwsh
     )
-    $pwsh = Get-PwshCommand
+    $pwsh = if ($Pwsh) { $Pwsh } else { Get-PwshCommand }
     $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
     foreach ($a in @($pwsh | Select-Object -Skip 1) + $ArgumentList) { $psi.ArgumentList.Add($a) }
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
