@@ -133,6 +133,7 @@ BeforeAll {
         iamCred       = New-TestCredential $Info.userName $Info.password
         Endpoint      = $Emulator.Url
         ProjectId     = $Info.projectId
+        VolumeId      = $Info.volumeIds.db01
         emu           = $TestingEmulator
     }
     # Examples of Connect-EvsProject are written for the public cloud; point them at the emulator by default.
@@ -147,7 +148,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Item Env:CLOUD_SDK_AK, Env:CLOUD_SDK_SK, Env:EVSSNAPSHOT_METADATA_ENDPOINT -ErrorAction SilentlyContinue
+    Remove-Item Env:CLOUD_SDK_AK, Env:CLOUD_SDK_SK, Env:EVSSNAPSHOT_METADATA_ENDPOINT, Env:EVS_TOKEN -ErrorAction SilentlyContinue
     Remove-Item -LiteralPath $ExampleFiles -Recurse -Force -ErrorAction SilentlyContinue
     if ($script:SavedModulePath) { $env:PSModulePath = $script:SavedModulePath }
     if ($script:TestingEmulator) { $TestingEmulator | Stop-EvsEmulator }
@@ -323,6 +324,8 @@ Describe 'Examples run against the emulator' {
         Reset-TestEmulator
         Reset-EvsEmulator -Emulator $TestingEmulator
         $null = Connect-TestProject
+        # A scheduler hands an IAM token over in a variable (Connect-EvsProject example 12); a reset forgets tokens.
+        $env:EVS_TOKEN = Get-EvsIamToken $Emulator
     }
 
     It '<Cmdlet> example <Number> (<Title>)' -ForEach $ExampleCases {
