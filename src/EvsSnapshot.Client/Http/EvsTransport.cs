@@ -122,7 +122,7 @@ namespace EvsSnapshot.Client.Http
                 if (attempt.Verdict.Throttled)
                 {
                     state.Attempts--;
-                    if (!await ThrottleWaitAsync(request, attempt.PacerChange, attempt.ServerDelay, pacer, started, call).ConfigureAwait(false)) throw attempt.Failure!;
+                    if (!await ThrottleWaitAsync(request, attempt.Failure!, attempt.SentAt, attempt.ServerDelay, pacer, started, call).ConfigureAwait(false)) throw attempt.Failure!;
                     continue;
                 }
                 if (attempt.Verdict.Kind == VerdictKind.Success || attempt.Response != null) Report(call, pacer.OnAdmitted()); // the gateway let it through
@@ -169,14 +169,15 @@ namespace EvsSnapshot.Client.Http
         }
 
         /// <summary>
-        /// After a 429 (the pacer has heard of it: <see cref="Throttled{T}"/>): reports what the pacer changed, then
-        /// decides whether to send again. It gives up only when no request of this budget has got through for the retry time budget
-        /// (at least a quarter more than the policy's window, which a spent window may need to turn) since this call
+        /// After a 429: tells the pacer the policy and any Retry-After (it lowered the rate on the status line already),
+        /// then decides whether to send again. It gives up only when no request of this budget has got through for the
+        /// retry time budget (at least a quarter more than the policy's window, which a spent window may need to turn) since this call
         /// started, or when the server's Retry-After would take it past that.
         /// </summary>
-        private async Task<bool> ThrottleWaitAsync(ApiRequest request, PacerChange? change, TimeSpan? serverDelay, RatePacer pacer, TimeSpan started, CallScope call)
+        private async Task<bool> ThrottleWaitAsync(ApiRequest request, EvsException failure, TimeSpan sentAt, TimeSpan? serverDelay, RatePacer pacer, TimeSpan started, CallScope call)
         {
-            Report(call, change);
+            var policy = ThrottlePolicy.Parse((failure as EvsApiException)?.ApiMessage);
+            Report(call, pacer.OnThrottled(sentAt, policy, serverDelay, seen: true));
             var budget = Retry.Options.MaxTotalDelay;
             var windowBudget = TimeSpan.FromTicks(pacer.PolicyWindow.Ticks / 4 * 5);
             if (windowBudget > budget) budget = windowBudget;
@@ -206,32 +207,21 @@ namespace EvsSnapshot.Client.Http
             if (change != null) call.Trace.Verbose(PacerMessages.Describe(change));
         }
 
-        /// <summary>
-        /// One attempt: wait for a turn and a slot, send, read, parse, and the verdict with the error it would be
-        /// reported as. A throttling answer reaches the pacer before the slot is let go: the request waiting for that
-        /// slot may hold a turn granted while the budget was still unpaced, and must see the decrease and queue again
-        /// rather than go out into a budget just found spent (without this, each 429 of a burst let one more request
-        /// out, and under CPU load those cascaded).
-        /// </summary>
+        /// <summary>One attempt: send, read, parse, and the verdict with the error it would be reported as.</summary>
         private async Task<Attempt<T>> AttemptAsync<T>(ApiRequest request, Func<ApiResponse, T> parse, CallScope call, int attempt, RatePacer pacer)
         {
             ApiResponse response;
-            Verdict status;
-            using (await WaitToSendAsync(pacer, call).ConfigureAwait(false))
+            try
             {
-                try
-                {
-                    response = await SendOnceAsync(request, call, attempt, pacer).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!(ex is OperationCanceledException && call.CancellationToken.IsCancellationRequested)
-                                           && ResponseClassifier.ForException(ex) is Verdict verdict)
-                {
-                    return new Attempt<T>(verdict, TransportErrors.From(ex, verdict, request, EndpointOf(request), TimeoutOf(request), Redactor));
-                }
-                status = ResponseClassifier.ForStatus(response.StatusCode);
-                if (status.Throttled) return Throttled<T>(request, response, status, pacer);
+                response = await SendOnceAsync(request, call, attempt, pacer).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && call.CancellationToken.IsCancellationRequested)
+                                       && ResponseClassifier.ForException(ex) is Verdict verdict)
+            {
+                return new Attempt<T>(verdict, TransportErrors.From(ex, verdict, request, EndpointOf(request), TimeoutOf(request), Redactor));
             }
 
+            var status = ResponseClassifier.ForStatus(response.StatusCode);
             if (status.Kind == VerdictKind.Success)
             {
                 try
@@ -245,16 +235,7 @@ namespace EvsSnapshot.Client.Http
             }
             var error = ApiErrorParser.ToException(request, response, Redactor, request.Authenticate ? AuthOf(request) : request.Auth);
             var serverDelay = status.Kind == VerdictKind.Fail ? null : RetryPolicy.RetryAfter(response.Headers, Time.GetUtcNow());
-            return new Attempt<T>(status, error, response, serverDelay);
-        }
-
-        /// <summary>A 429: the error, and the pacer told (it lowers the rate, learns a named policy, holds for a Retry-After).</summary>
-        private Attempt<T> Throttled<T>(ApiRequest request, ApiResponse response, Verdict status, RatePacer pacer)
-        {
-            var error = ApiErrorParser.ToException(request, response, Redactor, request.Authenticate ? AuthOf(request) : request.Auth);
-            var serverDelay = RetryPolicy.RetryAfter(response.Headers, Time.GetUtcNow());
-            var policy = ThrottlePolicy.Parse((error as EvsApiException)?.ApiMessage);
-            return new Attempt<T>(status, error, response, serverDelay) { PacerChange = pacer.OnThrottled(response.SentAt, policy, serverDelay, seen: true) };
+            return new Attempt<T>(status, error, response, serverDelay) { SentAt = response.SentAt };
         }
 
         private async Task<bool> TryRecoverAuthAsync<T>(ApiRequest request, Attempt<T> attempt, CallScope call) =>
@@ -356,38 +337,42 @@ namespace EvsSnapshot.Client.Http
                 }
                 foreach (var header in request.Headers) message.Headers.TryAddWithoutValidation(header.Key, header.Value);
                 AppliedCredential? applied = null;
-                if (request.Authenticate && AuthOf(request) is AuthProvider auth)
+                using (await WaitToSendAsync(pacer, call).ConfigureAwait(false))
                 {
-                    // Signed per attempt, after the gate: a request that waited or is retried carries the credential of now.
-                    applied = await auth.ApplyAsync(message, body, new RequestTarget(uri, request.LogicalPath(endpoint), request.Query, request.Service), call).ConfigureAwait(false);
-                }
-                using (var deadline = Time.CreateCancellationTokenSource(TimeoutOf(request)))
-                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, deadline.Token))
-                {
-                    var watch = Stopwatch.StartNew();
-                    Interlocked.Increment(ref _requestCount);
-                    var sentAt = pacer.OnSent();
-                    try
+                    if (request.Authenticate && AuthOf(request) is AuthProvider auth)
                     {
-                        using (var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false))
+                        // Signed per attempt, after the gate: a request that waited or is retried carries the credential of now.
+                        applied = await auth.ApplyAsync(message, body, new RequestTarget(uri, request.LogicalPath(endpoint), request.Query, request.Service), call).ConfigureAwait(false);
+                    }
+                    using (var deadline = Time.CreateCancellationTokenSource(TimeoutOf(request)))
+                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, deadline.Token))
+                    {
+                        var watch = Stopwatch.StartNew();
+                        Interlocked.Increment(ref _requestCount);
+                        var sentAt = pacer.OnSent();
+                        try
                         {
-                            if ((int)response.StatusCode == 429) pacer.OnThrottleSeen(sentAt);
-                            byte[] content = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
-                            string? requestId = FirstHeader(response.Headers, "X-Request-Id") ?? FirstHeader(response.Headers, "X-Openstack-Request-Id");
-                            var result = new ApiResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, content, response.Headers, requestId) { SignedWith = applied, SentAt = sentAt };
-                            _tracer.Trace(call.Trace, request, message, uri, result, watch.Elapsed, attempt, Retry.MaxAttempts);
-                            return result;
+                            using (var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false))
+                            {
+                                // Still holding the slot: the request it goes to next must find the budget paced.
+                                if ((int)response.StatusCode == 429) pacer.OnThrottleSeen(sentAt);
+                                byte[] content = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
+                                string? requestId = FirstHeader(response.Headers, "X-Request-Id") ?? FirstHeader(response.Headers, "X-Openstack-Request-Id");
+                                var result = new ApiResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, content, response.Headers, requestId) { SignedWith = applied, SentAt = sentAt };
+                                _tracer.Trace(call.Trace, request, message, uri, result, watch.Elapsed, attempt, Retry.MaxAttempts);
+                                return result;
+                            }
                         }
-                    }
-                    catch (OperationCanceledException) when (deadline.IsCancellationRequested && !call.CancellationToken.IsCancellationRequested)
-                    {
-                        _tracer.TraceNoAnswer(call.Trace, request, uri, watch.Elapsed, attempt, Retry.MaxAttempts);
-                        throw new RequestTimeoutException();
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
-                    {
-                        _tracer.TraceFailure(call.Trace, request, uri, watch.Elapsed, ex, attempt, Retry.MaxAttempts);
-                        throw;
+                        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !call.CancellationToken.IsCancellationRequested)
+                        {
+                            _tracer.TraceNoAnswer(call.Trace, request, uri, watch.Elapsed, attempt, Retry.MaxAttempts);
+                            throw new RequestTimeoutException();
+                        }
+                        catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+                        {
+                            _tracer.TraceFailure(call.Trace, request, uri, watch.Elapsed, ex, attempt, Retry.MaxAttempts);
+                            throw;
+                        }
                     }
                 }
             }
@@ -457,8 +442,8 @@ namespace EvsSnapshot.Client.Http
             public T? Result { get; }
             public Verdict Verdict { get; }
 
-            /// <summary>What the pacer changed on hearing of this 429 (null: nothing, or not throttled).</summary>
-            public PacerChange? PacerChange { get; set; }
+            /// <summary>When the request went out, on its pacer's clock.</summary>
+            public TimeSpan SentAt { get; set; }
             public EvsException? Failure { get; }
             public ApiResponse? Response { get; }
             public TimeSpan? ServerDelay { get; }

@@ -127,8 +127,10 @@ namespace EvsSnapshot.Client.Http.Pacing
             lock (_lock)
             {
                 double before = _rate.Rate;
-                if (!DecreaseLocked(sentAt)) return;
+                DecreaseLocked(sentAt);
+                if (_rate.Rate == before) return;
                 _unreportedFrom ??= before;
+                ApplyLocked();
             }
         }
 
@@ -153,29 +155,27 @@ namespace EvsSnapshot.Client.Http.Pacing
                     _queue.HoldUntil(now + wait);
                     _meter.RestartAt(now + wait);
                 }
-                bool decreased = !seen && DecreaseLocked(sentAt);
-                if (!decreased && _rate.Rate != rateNow)
-                {
-                    Interlocked.Increment(ref _decreases);
-                    _queue.SetRate(_rate.Rate, restart: true);
-                }
+                if (!seen) DecreaseLocked(sentAt);
+                if (_rate.Rate != rateNow) ApplyLocked();
                 if (_rate.Rate == before) return null;
                 return Report(lowered: true, before, _meter.Rate(now));
             }
         }
 
         /// <summary>Lowers the rate for a throttled request unless its burst was already answered (sent before the last decrease).</summary>
-        private bool DecreaseLocked(TimeSpan sentAt)
+        private void DecreaseLocked(TimeSpan sentAt)
         {
-            if (_lastDecreaseAt.HasValue && sentAt < _lastDecreaseAt.Value) return false;
+            if (_lastDecreaseAt.HasValue && sentAt < _lastDecreaseAt.Value) return;
             var now = Now;
-            double before = _rate.Rate;
             _rate.Decrease(now.TotalSeconds, _meter.Rate(now));
             _lastDecreaseAt = now;
-            if (_rate.Rate == before) return false;
+        }
+
+        /// <summary>The rate was lowered: turns granted before are stale, and the next is one new interval away.</summary>
+        private void ApplyLocked()
+        {
             Interlocked.Increment(ref _decreases);
             _queue.SetRate(_rate.Rate, restart: true);
-            return true;
         }
 
         /// <summary>The gateway let a request through (any answer but 429): progress, and the rate may grow.</summary>
