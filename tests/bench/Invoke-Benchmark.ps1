@@ -773,27 +773,23 @@ function Measure-ColdRunbook {
             # The control: the same runbook with the IL engine (no ReadyToRun images).
             runbookil  = "Import-Module '$ilModule'; $connect; `$null = New-EvsSnapshot -VolumeId $vol -Name cold"
         }
+        $measureRounds = {
+            <# One warm-up run of each, then $S.ColdRuns rounds, the order rotating every round; times by name. #>
+            param([string[]] $Names, [string[]] $Pwsh)
+            $measured = @{}
+            foreach ($k in $Names) { $measured[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] -Pwsh $Pwsh }
+            for ($r = 0; $r -lt $S.ColdRuns; $r++) {
+                $order = for ($j = 0; $j -lt $Names.Count; $j++) { $Names[($j + $r) % $Names.Count] }
+                foreach ($k in $order) { $measured[$k].Add((Measure-PwshStart $variants[$k] -Pwsh $Pwsh)) }
+            }
+            $measured
+        }
         $env:EVS_BENCH_TOKEN = $token
         try {
-            $times = @{}
-            foreach ($k in $variants.Keys) { $times[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] }  # warm-up
-            $names = @($variants.Keys)
-            for ($r = 0; $r -lt $S.ColdRuns; $r++) {
-                $order = for ($j = 0; $j -lt $names.Count; $j++) { $names[($j + $r) % $names.Count] }
-                foreach ($k in $order) { $times[$k].Add((Measure-PwshStart $variants[$k])) }
-            }
+            $times = & $measureRounds @($variants.Keys)
             # The same rounds on a ReadyToRun PowerShell, as installed releases are (the IL-engine control left out).
-            $r2rTimes = $null
             $r2rPwsh = New-ReadyToRunPwsh
-            if ($r2rPwsh) {
-                $r2rNames = 'bare', 'runbook', 'restmethod'
-                $r2rTimes = @{}
-                foreach ($k in $r2rNames) { $r2rTimes[$k] = [Collections.Generic.List[double]]::new(); $null = Measure-PwshStart $variants[$k] -Pwsh $r2rPwsh }
-                for ($r = 0; $r -lt $S.ColdRuns; $r++) {
-                    $order = for ($j = 0; $j -lt $r2rNames.Count; $j++) { $r2rNames[($j + $r) % $r2rNames.Count] }
-                    foreach ($k in $order) { $r2rTimes[$k].Add((Measure-PwshStart $variants[$k] -Pwsh $r2rPwsh)) }
-                }
-            }
+            $r2rTimes = if ($r2rPwsh) { & $measureRounds 'bare', 'runbook', 'restmethod' $r2rPwsh }
         }
         finally { Remove-Item Env:EVS_BENCH_TOKEN -ErrorAction SilentlyContinue }
         $created = (Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats').snapshotsCreated
