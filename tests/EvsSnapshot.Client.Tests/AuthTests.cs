@@ -276,24 +276,12 @@ public class AuthTests
 
     // ------------------------------------------------------------------ IAM password
 
-    private const string IamUser = "alice";
-    private const string IamDomain = "acme";
-    private const string IamPassword = "P@ssw0rd-very-secret-42";
+    private const string IamUser = Contexts.IamUser;
+    private const string IamDomain = Contexts.IamDomain;
+    private const string IamPassword = Contexts.IamPassword;
 
-    private static EvsClientSettings PasswordOptions(FakeHandler handler, string? projectId = Ids.Project, TimeProvider? time = null) => new()
-    {
-        TimeProvider = time,
-        Region = "cn-north-4",
-        ProjectId = projectId,
-        Endpoint = Contexts.Endpoint,
-        IamEndpoint = Contexts.IamEndpoint,
-        AuthType = EvsAuthType.Password,
-        UserName = IamUser,
-        DomainName = IamDomain,
-        Password = IamPassword,
-        Retry = Contexts.FastRetry(),
-        Handler = handler,
-    };
+    private static EvsClientSettings PasswordOptions(FakeHandler handler, string? projectId = Ids.Project, TimeProvider? time = null) =>
+        Contexts.PasswordOptions(handler, projectId: projectId, time: time);
 
     internal static Responder IamToken(string token, TimeSpan lifetime, string? projectId = Ids.Project) => (_, _) =>
     {

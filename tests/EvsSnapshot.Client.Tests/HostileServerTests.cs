@@ -201,21 +201,7 @@ public class HostileServerTests
     {
         const string password = "Pw5!x";
         var handler = new FakeHandler().Then(HttpStatusCode.Unauthorized, Respond.GatewayError("IAM.0011", "The password " + password + " is wrong for alice", password));
-        var options = new EvsClientSettings
-        {
-            Region = "cn-north-4",
-            ProjectId = Ids.Project,
-            Endpoint = Contexts.Endpoint,
-            IamEndpoint = Contexts.IamEndpoint,
-            AuthType = EvsAuthType.Password,
-            UserName = "alice",
-            DomainName = "acme",
-            Password = password,
-            Retry = Contexts.FastRetry(),
-            Handler = handler,
-            Environment = _ => null,
-            Pacers = new Http.Pacing.PacerRegistry(),
-        };
+        var options = Contexts.PasswordOptions(handler, password);
         var trace = new RecordingTrace();
 
         var ex = await Assert.ThrowsAnyAsync<EvsException>(async () =>
@@ -487,21 +473,7 @@ public class HostileServerTests
     public async Task NonAsciiSubjectToken_IsRefusedWhenItArrives(string token)
     {
         var handler = new FakeHandler { Fallback = AuthTests.IamToken(token, TimeSpan.FromHours(24)) };
-        var options = new EvsClientSettings
-        {
-            Region = "cn-north-4",
-            ProjectId = Ids.Project,
-            Endpoint = Contexts.Endpoint,
-            IamEndpoint = Contexts.IamEndpoint,
-            AuthType = EvsAuthType.Password,
-            UserName = "alice",
-            DomainName = "acme",
-            Password = "P@ssw0rd-very-secret-42",
-            Retry = Contexts.FastRetry(0),
-            Handler = handler,
-            Environment = _ => null,
-            Pacers = new Http.Pacing.PacerRegistry(),
-        };
+        var options = Contexts.PasswordOptions(handler, retry: Contexts.FastRetry(0));
 
         var ex = await Assert.ThrowsAnyAsync<EvsException>(async () =>
         {

@@ -66,6 +66,29 @@ public static class Contexts
         Pacers = new PacerRegistry(), // what one test's throttling teaches must not pace the next test
     };
 
+    public const string IamUser = "alice";
+    public const string IamDomain = "acme";
+    public const string IamPassword = "P@ssw0rd-very-secret-42";
+
+    /// <summary>IAM password authentication (alice@acme), isolated like <see cref="AkSkOptions"/>.</summary>
+    public static EvsClientSettings PasswordOptions(FakeHandler handler, string password = IamPassword, RetryOptions? retry = null,
+        string? projectId = Ids.Project, TimeProvider? time = null) => new()
+    {
+        TimeProvider = time,
+        Region = "cn-north-4",
+        ProjectId = projectId,
+        Endpoint = Endpoint,
+        IamEndpoint = IamEndpoint,
+        AuthType = EvsAuthType.Password,
+        UserName = IamUser,
+        DomainName = IamDomain,
+        Password = password,
+        Retry = retry ?? FastRetry(),
+        Handler = handler,
+        Environment = _ => null,
+        Pacers = new PacerRegistry(),
+    };
+
     public static Task<EvsClient> ConnectAsync(EvsClientSettings options, IEvsTrace? trace = null, CancellationToken ct = default) =>
         EvsClient.ConnectAsync(options, new CallScope(trace, ct));
 
