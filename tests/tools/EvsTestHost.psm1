@@ -64,6 +64,10 @@ function Start-EvsPwsh {
     $pwsh = if ($Pwsh) { $Pwsh } else { Get-PwshCommand }
     $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
     foreach ($a in @($pwsh | Select-Object -Skip 1) + $ArgumentList) { $psi.ArgumentList.Add($a) }
+    # PowerShell's own start-up telemetry and update check would reach for the internet from a background thread (tests
+    # talk to loopback only) and load HTTP assemblies at a random moment of what a child measures. A caller may override.
+    $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = -not $ToHost
