@@ -27,16 +27,20 @@ BeforeAll {
         # The runtime's JIT log itself sometimes crashes the process at exit (SIGABRT "free(): ..." or SIGSEGV, seen
         # in 2 of 12 runs of a bare `pwsh -Command 'x'` with DOTNET_JitStdOutFile set): such a run is run again.
         $log = Join-Path ([IO.Path]::GetTempPath()) "evs-jit-$([guid]::NewGuid().ToString('N')).txt"
+        $cache = Join-Path ([IO.Path]::GetTempPath()) "evs-jit-cache-$([guid]::NewGuid().ToString('N'))"
         try {
             foreach ($attempt in 1..4) {
                 Remove-Item $log -ErrorAction SilentlyContinue
-                $run = Invoke-EvsPwsh -Script $Script -Environment @{ DOTNET_JitStdOutFile = $log; DOTNET_JitDisasmSummary = '1' } -TimeoutSec 300
+                # A cache folder of its own: PowerShell's startup JIT profile (StartupProfileData-NonInteractive, written by
+                # whichever pwsh exited last) makes a background thread preload what that process used, e.g. the web
+                # cmdlets' HTTP assemblies, and they would show up as loaded during Import-Module.
+                $run = Invoke-EvsPwsh -Script $Script -Environment @{ DOTNET_JitStdOutFile = $log; DOTNET_JitDisasmSummary = '1'; XDG_CACHE_HOME = $cache } -TimeoutSec 300
                 if ($run.ExitCode -notin 134, 139) { break }
             }
             $methods = if (Test-Path $log) { @(Get-Content $log | Where-Object { $_ -match 'JIT compiled (\S+)' } | ForEach-Object { $Matches[1] }) } else { @() }
             [pscustomobject]@{ ExitCode = $run.ExitCode; Output = $run.Output; Methods = $methods }
         }
-        finally { Remove-Item $log -ErrorAction SilentlyContinue }
+        finally { Remove-Item $log -ErrorAction SilentlyContinue; Remove-Item $cache -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
     $script:EngineLoadContext = [System.Reflection.Assembly]::LoadFrom((Join-Path $ModuleDir 'EvsSnapshot.dll')).GetType('EvsSnapshot.Commands.EngineLoadContext', $true)
