@@ -49,6 +49,17 @@ public class ErrorParsingTests
         Assert.Equal("operation failed because of volume be locked", p.Message);
     }
 
+    [Theory]
+    [InlineData("{\"error_code\":\"EVS.5404\",\"error_msg\":\"a\",\"error_code\":\"EVS.1047\"}", "error_code")]
+    [InlineData("{\"error\":{\"code\":\"EVS.5404\",\"message\":\"a\"},\"error\":{\"code\":\"EVS.1047\",\"message\":\"b\"}}", "error")]
+    public void DuplicateKeys_NoCodeIsRead_TheMessageSaysWhy(string body, string key)
+    {
+        var p = Parse(body);
+        Assert.Null(p.Code);
+        Assert.Null(p.RequestId);
+        Assert.Equal($"the error answer is malformed: the key '{key}' appears twice in one object.", p.Message);
+    }
+
     [Fact]
     public void NumericCode_KeptAsText()
     {

@@ -318,6 +318,43 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task WaitDeadline_CutsOffAVolumePollInFlight()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var retry = Contexts.FastRetry();
+        retry.RequestTimeout = TimeSpan.FromSeconds(20);
+        var (ctx, handler) = await Contexts.ServedBy(Respond.Hang, retry: retry, time: time);
+        using var _ctx = ctx;
+        var wait = VolumeWaiter.WaitForStatusAsync(ctx.Api, Ids.Volume, "available", Array.Empty<string>(),
+            new WaitOptions { Timeout = TimeSpan.FromSeconds(5) }, Contexts.Call());
+
+        var waited = await time.AdvanceUntilAsync(wait, TimeSpan.FromMilliseconds(50));
+
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6)); // Restore-EvsSnapshot -Wait: not 5 s + the 20 s request timeout
+        var ex = await Assert.ThrowsAsync<EvsException>(() => wait);
+        Assert.Equal("WaitTimeout", ex.ErrorId);
+        Assert.Contains("last status: unknown", ex.Message);
+        Assert.Equal(1, handler.Count);
+    }
+
+    [Fact]
+    public async Task WaitDeadline_ATimeoutShorterThanThePollInterval_StillLooksOnce()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (ctx, handler) = await Contexts.ServedBy((_, _) => Task.FromResult(Wire.Ok(Wire.Volume(Ids.Volume, "rollbacking"))), time: time);
+        using var _ctx = ctx;
+        var options = new WaitOptions { Timeout = TimeSpan.FromSeconds(1), InitialPollInterval = TimeSpan.FromSeconds(3) };
+        var wait = VolumeWaiter.WaitForStatusAsync(ctx.Api, Ids.Volume, "available", Array.Empty<string>(), options, Contexts.Call());
+
+        var waited = await time.AdvanceUntilAsync(wait, TimeSpan.FromMilliseconds(50));
+
+        Assert.InRange(waited, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)); // the first poll is moved to the deadline, not after it
+        var ex = await Assert.ThrowsAsync<EvsException>(() => wait);
+        Assert.Contains("last status: rollbacking", ex.Message); // and it is made, although the deadline has come
+        Assert.Equal(1, handler.Count);
+    }
+
+    [Fact]
     public async Task WaitDeadline_CutsOffARetryWait()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -361,6 +398,23 @@ public class HostileServerTests
         string body = "{\"credential\":{\"access\":\"AK1\",\"secret\":\"SK1\",\"secret\":\"SK2\",\"securitytoken\":\"T\",\"expires_at\":\"2099-01-01T00:00:00Z\"}}";
         var ex = Assert.Throws<InvalidDataException>(() => TemporaryCredentialJson.Read(Encoding.UTF8.GetBytes(body), DateTime.UtcNow, null));
         Assert.Contains("'secret' appears twice", ex.Message);
+    }
+
+    [Fact]
+    public async Task DuplicateKeysInAnErrorAnswer_NoCodeIsBelieved_TheStatusClassifies()
+    {
+        // Last value wins in System.Text.Json: read quietly, this 404 would be EVS.1047 "not deletable, wait" and be retried as such.
+        string body = "{\"error\":{\"code\":\"EVS.5404\",\"message\":\"gone\",\"code\":\"EVS.1047\"}}";
+        var (ctx, handler) = await Contexts.ServedBy((_, _) => Task.FromResult(Respond.Json(HttpStatusCode.NotFound, body)), retry: Contexts.FastRetry(0));
+        using var _ctx = ctx;
+
+        var ex = await Assert.ThrowsAsync<EvsApiException>(() => ctx.Api.GetSnapshotAsync(Ids.Snapshot, Contexts.Call()));
+
+        Assert.Null(ex.ErrorCode);
+        Assert.Equal(EvsErrorKind.NotFound, ex.Kind);
+        Assert.Equal("ResourceNotFound", ex.ErrorId);
+        Assert.Contains("the error answer is malformed: the key 'code' appears twice", ex.Message);
+        Assert.Equal(1, handler.Count);
     }
 
     /// <summary>The probe's page: one million small items, 26 MB (under the 32 MB cap).</summary>

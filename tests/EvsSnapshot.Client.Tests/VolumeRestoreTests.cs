@@ -133,6 +133,7 @@ public class VolumeRestoreTests
         public List<RecordedRequest> Creates { get; } = new();
         public List<string> JobStatuses { get; } = new();
         public string VolumeStatus = "creating";
+        public bool HangPolls; // the job and the new disk never answer
 
         public RestoreServer ThenCreate(Func<HttpResponseMessage> answer) { _creates.Enqueue(answer); return this; }
 
@@ -151,6 +152,7 @@ public class VolumeRestoreTests
                 }
                 if (path.EndsWith("/cloudsnapshots/" + SnapshotId))
                     return Task.FromResult(Wire.Ok(Wire.Envelope(Wire.Snapshot(SnapshotId, "available", volumeId: SourceId))));
+                if (HangPolls && (path.Contains("/jobs/") || path.Contains("/cloudvolumes/"))) return Respond.Hang(r, ct);
                 if (path.Contains("/jobs/"))
                 {
                     string status = JobStatuses.Count > 1 ? JobStatuses[0] : JobStatuses.FirstOrDefault() ?? "RUNNING";
@@ -353,5 +355,27 @@ public class VolumeRestoreTests
         var error = Assert.Single(timedOut);
         Assert.Equal("WaitTimeout", error.ErrorId);
         Assert.Contains(NewId, error.Message);
+    }
+
+    [Fact]
+    public async Task Wait_TheDeadlineCutsOffAPollInFlight()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var server = new RestoreServer();
+        var retry = Contexts.FastRetry();
+        retry.RequestTimeout = TimeSpan.FromSeconds(20);
+        var (client, _) = await Contexts.ServedBy(server.Handle, retry: retry, time: time);
+        using var _c = client;
+        var started = await client.Volumes.CreateAsync(new CreateVolumeSpec { SnapshotId = SnapshotId }, Contexts.Call());
+        server.HangPolls = true;
+        var timedOut = new List<EvsException>();
+        var waiter = new VolumeCreateWaiter(client.Api, Waiting(TimeSpan.FromSeconds(5)), Contexts.Call()) { TimedOut = (_, e) => timedOut.Add(e) };
+        waiter.Add(started);
+        waiter.CompleteAdding();
+
+        var waited = await time.AdvanceUntilAsync(waiter.RunAsync(), TimeSpan.FromMilliseconds(50));
+
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6)); // not 5 s + the 20 s request timeout
+        Assert.Equal("WaitTimeout", Assert.Single(timedOut).ErrorId);
     }
 }

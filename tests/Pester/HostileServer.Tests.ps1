@@ -208,6 +208,22 @@ Describe 'Deadlines' {
         $elapsed | Should -BeLessThan 6 -Because 'the probe saw 8.5 s for 5 s, 41.8 s with a 20 s request timeout (generous bound: a loaded machine)'
         (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path stats).faults.slow | Should -BeGreaterThan 0
     }
+
+    It 'reports a New-EvsVolume -Wait timeout within a second or so of the deadline although every poll hangs (slow fault)' {
+        $null = Connect-TestProject -Extra @{ MaximumRetryCount = 3; MaximumRetryWaitSec = 60; TimeoutSec = 20 }
+        Set-TestEmulatorConfig @{ createSeconds = 0; volumeCreateSeconds = 120 }
+        $snapshot = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name deadline-source -Wait
+        Set-TestEmulatorConfig @{ faults = @{ slow = 1.0; slowMs = 30000; paths = '/cloudvolumes/detail$|/jobs/' } }
+
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $null = $snapshot | New-EvsVolume -Name deadline-restored -Wait -Timeout 3 -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $elapsed = $watch.Elapsed.TotalSeconds
+
+        $failed | Should -HaveCount 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'WaitTimeout,*'
+        $elapsed | Should -BeLessThan 6 -Because 'before, a poll in flight held the error back until the 20 s request timeout (generous bound: a loaded machine)'
+        (Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path stats).faults.slow | Should -BeGreaterThan 0
+    }
 }
 
 Describe 'Answers refused as malformed' {
@@ -226,6 +242,20 @@ Describe 'Answers refused as malformed' {
         $listed | Should -BeNullOrEmpty
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'MalformedResponse,*'
         $failed[0].Exception.Message | Should -Match "the key 'volumes' appears twice"
+    }
+
+    It 'believes no error code given twice in one error answer (-IgnoreMissing must not take a refusal for "already gone")' {
+        Set-TestEmulatorConfig @{ createSeconds = 0 }
+        $snapshot = New-EvsSnapshot -VolumeId (Get-TestVolumeId app01) -Name duplicate-code -Wait
+        # Read quietly (last value wins), the second code turns this refusal into EVS.5404, a snapshot already deleted.
+        $null = Add-Override @{ method = 'DELETE'; path = "/cloudsnapshots/$($snapshot.Id)$"; status = 400; body = '{"error":{"code":"EVS.5400","message":"refused","code":"EVS.5404"}}' }
+
+        $snapshot | Remove-EvsSnapshot -IgnoreMissing -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+
+        $failed | Should -HaveCount 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'BadRequest,*'
+        $failed[0].Exception.Message | Should -Match "the error answer is malformed: the key 'code' appears twice"
+        Get-EvsSnapshot -Id $snapshot.Id | Should -Not -BeNullOrEmpty -Because 'the snapshot was never deleted'
     }
 
     It 'refuses a page of a million items without building it (item bound; allocation measured in this process)' {

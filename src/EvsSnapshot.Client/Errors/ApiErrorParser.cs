@@ -1,8 +1,10 @@
 using System;
+using System.IO;
 using System.Text;
 using System.Text.Json;
 using EvsSnapshot.Client.Auth;
 using EvsSnapshot.Client.Http;
+using EvsSnapshot.Client.Json;
 
 namespace EvsSnapshot.Client.Errors
 {
@@ -24,6 +26,21 @@ namespace EvsSnapshot.Client.Errors
         {
             var result = new ParsedError();
             if (body == null || body.Length == 0) return result;
+            try
+            {
+                StrictJson.Check(body);
+            }
+            catch (InvalidDataException malformed)
+            {
+                // A key given twice (two error_code values, say) could make the code say anything: none is believed,
+                // the status alone classifies the error, and the message says why.
+                result.Message = "the error answer is malformed: " + malformed.Message;
+                return result;
+            }
+            catch (JsonException)
+            {
+                // Not JSON: handled below, where the text becomes the message.
+            }
             try
             {
                 using (var doc = JsonDocument.Parse(body))

@@ -169,7 +169,7 @@ namespace EvsSnapshot.Client.Waiting
                 }
 
                 // Never sleep past the first deadline: it is reported when it comes, not at the next poll.
-                await _time.Delay(Min(interval, UntilFirstDeadline(batch)), _call.CancellationToken).ConfigureAwait(false);
+                await _time.Delay(PollDeadline.Min(interval, UntilFirstDeadline(batch)), _call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(_options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * _options.BackoffFactor));
 
                 lock (_lock) batch = _pending.Values.ToList();
@@ -179,35 +179,12 @@ namespace EvsSnapshot.Client.Waiting
             }
         }
 
-        /// <summary>
-        /// Polls every chunk together (the caller's concurrency gate, -ThrottleLimit, bounds the requests in flight),
-        /// cut off at the first deadline of the batch: a slow answer, a request timeout or a retry wait cannot hold
-        /// the timeout error back.
-        /// </summary>
-        private async Task PollUntilDeadlineAsync(List<Entry> batch)
-        {
-            using (var deadline = _time.CreateCancellationTokenSource(UntilFirstDeadline(batch)))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_call.CancellationToken, deadline.Token))
-            {
-                var call = _call.WithCancellation(linked.Token);
-                try
-                {
-                    await Task.WhenAll(Chunk(batch, _options.BatchSize).Select(chunk => PollAsync(chunk, call))).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_call.CancellationToken.IsCancellationRequested)
-                {
-                    // The deadline came first: ExpireOverdue reports what is still pending.
-                }
-            }
-        }
+        /// <summary>Polls every chunk together (the caller's concurrency gate, -ThrottleLimit, bounds the requests in flight) until the first deadline of the batch.</summary>
+        private Task PollUntilDeadlineAsync(List<Entry> batch) =>
+            PollDeadline.RunAsync(_time, UntilFirstDeadline(batch), _call,
+                call => Task.WhenAll(Chunk(batch, _options.BatchSize).Select(chunk => PollAsync(chunk, call)))); // cut off: ExpireOverdue reports what is pending
 
-        private TimeSpan UntilFirstDeadline(List<Entry> batch)
-        {
-            var left = batch.Min(e => e.Deadline) - UtcNow;
-            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-        }
-
-        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+        private TimeSpan UntilFirstDeadline(List<Entry> batch) => PollDeadline.Until(batch.Min(e => e.Deadline), UtcNow);
 
         private async Task PollAsync(List<Entry> chunk, CallScope call)
         {

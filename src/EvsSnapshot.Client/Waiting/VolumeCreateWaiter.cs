@@ -14,7 +14,7 @@ namespace EvsSnapshot.Client.Waiting
     /// One poller for a batch of new disks (evs-api.md §11.6, §11.7): each poll lists up to 60 of them with one
     /// <c>ids</c> request; the job is read only when it can say more than the disk (the id is not known yet, the disk
     /// is hidden or in <c>error</c>), so a FAIL job's <c>fail_reason</c> and <c>error_code</c> reach the error. A disk
-    /// is done at <c>available</c> (<c>in-use</c> when attached to a server). Same schedule as <see cref="SnapshotWaiter"/>.
+    /// is done at <c>available</c> (<c>in-use</c> when attached to a server). Same schedule and deadlines as <see cref="SnapshotWaiter"/>.
     /// </summary>
     public sealed class VolumeCreateWaiter
     {
@@ -91,25 +91,27 @@ namespace EvsSnapshot.Client.Waiting
                     interval = _options.InitialPollInterval;
                     continue;
                 }
-                await _time.Delay(interval, _call.CancellationToken).ConfigureAwait(false);
+                await _time.Delay(PollDeadline.Min(interval, UntilFirstDeadline(batch)), _call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(_options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * _options.BackoffFactor));
                 lock (_lock) batch = _pending.ToList();
-                await PollAsync(batch).ConfigureAwait(false);
+                await PollDeadline.RunAsync(_time, UntilFirstDeadline(batch), _call, call => PollAsync(batch, call)).ConfigureAwait(false);
                 ExpireOverdue();
                 ReportProgress();
             }
         }
 
-        private async Task PollAsync(List<Entry> batch)
+        private TimeSpan UntilFirstDeadline(List<Entry> batch) => PollDeadline.Until(batch.Min(e => e.Deadline), UtcNow);
+
+        private async Task PollAsync(List<Entry> batch, CallScope call)
         {
-            await Task.WhenAll(batch.Where(e => e.VolumeId == null).Select(ReadJobAsync)).ConfigureAwait(false);
+            await Task.WhenAll(batch.Where(e => e.VolumeId == null).Select(e => ReadJobAsync(e, call))).ConfigureAwait(false);
             var known = batch.Where(e => e.VolumeId != null && !e.Settled).ToList();
             var chunks = new List<List<Entry>>();
             for (int i = 0; i < known.Count; i += EvsApi.MaxIdsPerVolumeList) chunks.Add(known.GetRange(i, Math.Min(EvsApi.MaxIdsPerVolumeList, known.Count - i)));
-            await Task.WhenAll(chunks.Select(PollChunkAsync)).ConfigureAwait(false);
+            await Task.WhenAll(chunks.Select(chunk => PollChunkAsync(chunk, call))).ConfigureAwait(false);
         }
 
-        private async Task PollChunkAsync(List<Entry> chunk)
+        private async Task PollChunkAsync(List<Entry> chunk, CallScope call)
         {
             var query = new VolumeQuery();
             foreach (var e in chunk) query.Ids.Add(e.VolumeId!);
@@ -117,22 +119,22 @@ namespace EvsSnapshot.Client.Waiting
             try
             {
                 Interlocked.Increment(ref _requests);
-                var page = await _api.ListVolumesAsync(query, 0, chunk.Count, _call).ConfigureAwait(false);
+                var page = await _api.ListVolumesAsync(query, 0, chunk.Count, call).ConfigureAwait(false);
                 byId = page.Items.GroupBy(v => v.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
             }
             catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
             {
-                _call.Trace.Verbose("Polling the new disks failed; trying again at the next interval: " + ex.Message);
+                call.Trace.Verbose("Polling the new disks failed; trying again at the next interval: " + ex.Message);
                 return;
             }
             foreach (var entry in chunk)
             {
-                if (!byId.TryGetValue(entry.VolumeId!, out var volume)) await ReadJobAsync(entry).ConfigureAwait(false); // hidden while creating, or gone
+                if (!byId.TryGetValue(entry.VolumeId!, out var volume)) await ReadJobAsync(entry, call).ConfigureAwait(false); // hidden while creating, or gone
                 else if (IsTarget(entry, volume)) Complete(entry, volume);
                 else if (string.Equals(volume.Status, VolumeStatus.Error, StringComparison.OrdinalIgnoreCase))
                 {
                     entry.Last = volume;
-                    await ReadJobAsync(entry).ConfigureAwait(false);
+                    await ReadJobAsync(entry, call).ConfigureAwait(false);
                     if (!entry.Settled) Fail(entry, null);
                 }
                 else entry.Last = volume;
@@ -140,17 +142,17 @@ namespace EvsSnapshot.Client.Waiting
         }
 
         /// <summary>The job says what the disk cannot: its id (while hidden), FAIL with the reason, or SUCCESS for a disk that vanished.</summary>
-        private async Task ReadJobAsync(Entry entry)
+        private async Task ReadJobAsync(Entry entry, CallScope call)
         {
             VolumeJob job;
             try
             {
                 Interlocked.Increment(ref _requests);
-                job = await _api.GetJobAsync(entry.Started.JobId, _call).ConfigureAwait(false);
+                job = await _api.GetJobAsync(entry.Started.JobId, call).ConfigureAwait(false);
             }
             catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
             {
-                _call.Trace.Verbose($"Reading job {entry.Started.JobId} failed; trying again at the next interval: {ex.Message}");
+                call.Trace.Verbose($"Reading job {entry.Started.JobId} failed; trying again at the next interval: {ex.Message}");
                 return;
             }
             if (entry.VolumeId == null && job.VolumeId != null)
@@ -167,7 +169,7 @@ namespace EvsSnapshot.Client.Waiting
             try
             {
                 Interlocked.Increment(ref _requests);
-                var volume = await _api.GetVolumeAsync(entry.VolumeId, _call).ConfigureAwait(false);
+                var volume = await _api.GetVolumeAsync(entry.VolumeId, call).ConfigureAwait(false);
                 if (IsTarget(entry, volume)) Complete(entry, volume);
                 else entry.Last = volume;
             }
@@ -177,7 +179,7 @@ namespace EvsSnapshot.Client.Waiting
             }
             catch (EvsException ex) when (ex.Kind != EvsErrorKind.Authentication && ex.Kind != EvsErrorKind.PermissionDenied)
             {
-                _call.Trace.Verbose($"Checking disk {entry.VolumeId} failed; trying again at the next interval: {ex.Message}");
+                call.Trace.Verbose($"Checking disk {entry.VolumeId} failed; trying again at the next interval: {ex.Message}");
             }
         }
 

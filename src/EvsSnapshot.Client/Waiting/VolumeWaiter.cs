@@ -5,7 +5,7 @@ using EvsSnapshot.Client.Http;
 
 namespace EvsSnapshot.Client.Waiting
 {
-    /// <summary>Polls one disk until it reaches a status, with the same schedule as <see cref="SnapshotWaiter"/>.</summary>
+    /// <summary>Polls one disk until it reaches a status, with the same schedule and deadlines as <see cref="SnapshotWaiter"/>.</summary>
     public static class VolumeWaiter
     {
         public static async Task<VolumeDetails> WaitForStatusAsync(EvsApi api, string volumeId, string targetStatus, string[] failureStatuses,
@@ -17,11 +17,14 @@ namespace EvsSnapshot.Client.Waiting
             VolumeDetails? last = null;
             while (true)
             {
-                await time.Delay(interval, call.CancellationToken).ConfigureAwait(false);
+                await time.Delay(PollDeadline.Min(interval, PollDeadline.Until(deadline, time.GetUtcNow().UtcDateTime)), call.CancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(options.MaxPollInterval.TotalMilliseconds, interval.TotalMilliseconds * options.BackoffFactor));
                 try
                 {
-                    last = await api.GetVolumeAsync(volumeId, call).ConfigureAwait(false);
+                    var seen = last;
+                    await PollDeadline.RunAsync(time, PollDeadline.Until(deadline, time.GetUtcNow().UtcDateTime), call,
+                        async bounded => seen = await api.GetVolumeAsync(volumeId, bounded).ConfigureAwait(false)).ConfigureAwait(false);
+                    last = seen;
                 }
                 catch (EvsApiException ex) when (ex.StatusCode == 404)
                 {
