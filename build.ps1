@@ -112,6 +112,9 @@ function Enter-TestTooling {
         EVS_EMULATOR_DLL = $EmulatorDll
         EVS_CLIENT_DLL   = Join-Path $ModuleBin 'EvsSnapshot.Client.dll'
         EVS_TESTING_MODULE_PATH = $TestingManifest
+        # Every pwsh the tests, the demo, the soaks and the benchmark start talks to loopback only: no telemetry, no update check.
+        POWERSHELL_TELEMETRY_OPTOUT = '1'
+        POWERSHELL_UPDATECHECK = 'Off'
     }
     Import-Module (Join-Path $Root 'tests/tools/EvsTestHost.psm1') -Force
 }

@@ -1059,7 +1059,8 @@ if ($Figure) {
 
 # 1
 $importRatio = $import.Median.module / $import.Median.bare
-Add-Row '1. Import overhead (median wall time of `pwsh -NoProfile -Command`)' "Import-Module: $(Format-Ms $import.Median.module)" "exit: $(Format-Ms $import.Median.bare)" $importRatio '<= 1.15' ($importRatio -le 1.15)
+# Information only since issue 10: any binary module costs PowerShell more than 1.15x on an IL-only pwsh (row 1b and the section say how much).
+Add-Row '1. Import overhead (info; median wall time of `pwsh -NoProfile -Command`)' "Import-Module: $(Format-Ms $import.Median.module)" "exit: $(Format-Ms $import.Median.bare)" $importRatio '-' $null
 if ($import.InProcess.Contains('trivialbinary')) {
     Add-Row '1b. Import-Module in-process: EvsSnapshot vs a trivial binary module (info)' (Format-Ms $import.InProcess.module) "trivial: $(Format-Ms $import.InProcess.trivialbinary)" ($import.InProcess.module / $import.InProcess.trivialbinary) '-' $null
 }
@@ -1166,7 +1167,7 @@ $null = $md.AppendLine('### 1. Import overhead')
 $null = $md.AppendLine()
 $null = $md.AppendLine("``$($Pwsh -join ' ') -NoProfile -Command 'Import-Module <copy of the built module>.psd1'`` against the same with ``-Command 'exit'``,")
 $null = $md.AppendLine("from process start to exit (stdout and stderr captured). One warm-up run each, then $($S.ImportRuns) rounds that run both once, alternating the")
-$null = $md.AppendLine('order. Figure: ratio of the medians; target: at most 1.15.')
+$null = $md.AppendLine('order. Figure: ratio of the medians, as information (its old target, 1.15, is below what importing any binary module costs on this IL-only PowerShell; see the controls below).')
 $null = $md.AppendLine()
 $null = $md.AppendLine("Medians: bare start $(Format-Ms $import.Median.bare), with the import $(Format-Ms $import.Median.module) (+$(Format-Ms ($import.Median.module - $import.Median.bare))); median of the per-round ratios $('{0:n2}' -f $import.PairedRatio).")
 $null = $md.AppendLine("All runs (ms): bare $(Join-Values $import.Runs.bare { '{0:n0}' -f $args[0] }); import $(Join-Values $import.Runs.module { '{0:n0}' -f $args[0] }).")
@@ -1181,10 +1182,11 @@ foreach ($k in $import.InProcess.Keys) {
     $null = $md.AppendLine("| $($labels[$k]) | $(Format-Ms $import.InProcess[$k]) | $('{0:n1}%' -f (100 * $import.InProcess[$k] / $import.Median.bare)) |")
 }
 $null = $md.AppendLine()
+$cmdletCount = @((Import-PowerShellDataFile (Join-Path $RepoRoot 'EvsSnapshot.psd1')).CmdletsToExport).Count
 if ($import.InProcess.Contains('trivialbinary')) {
     $generic = $import.InProcess.trivialbinary; $own = $import.InProcess.module - $generic
     $null = $md.AppendLine("PowerShell's own cost of importing any binary module through a manifest is $(Format-Ms $generic) here ($('{0:n0}' -f (100 * $generic / $import.Median.bare))% of a bare start); what EvsSnapshot adds on top")
-    $null = $md.AppendLine("(its manifest, format file, 10 cmdlets and load-context set-up) is $(Format-Ms $own) ($('{0:n0}' -f (100 * $own / $import.Median.bare))% of a bare start).")
+    $null = $md.AppendLine("(its manifest, format file, $($cmdletCount) cmdlets and load-context set-up) is $(Format-Ms $own) ($('{0:n0}' -f (100 * $own / $import.Median.bare))% of a bare start).")
     $null = $md.AppendLine()
 }
 
