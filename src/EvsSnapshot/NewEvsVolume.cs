@@ -14,7 +14,8 @@ namespace EvsSnapshot.Commands
     /// <summary>
     /// Creates a pay-per-use disk from each snapshot piped in (or given by -SnapshotId), in the zone and of the type of
     /// the snapshot's source disk and of the snapshot's size unless told otherwise. Sent concurrently (-ThrottleLimit);
-    /// a retried create never makes a second disk (X-Client-Token). With -Wait, returns each disk once it is ready.
+    /// a retried create never makes a second disk (X-Client-Token), nor a re-run with the same -ClientToken. With -Wait,
+    /// returns each disk once it is ready.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "EvsVolume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VolumeDetails))]
@@ -79,6 +80,15 @@ namespace EvsSnapshot.Commands
         [Parameter]
         public int Throughput { get; set; }
 
+        /// <summary>
+        /// 1-64 printable characters naming this run: a snapshot that already has a disk made from it with the same
+        /// token (any status but error or deleting) gets that disk back instead of a new one, so a re-run of a killed
+        /// job makes no second disk. Stored as a hash in the disk's metadata (evssnapshot_run_token); it also decides
+        /// the create's X-Client-Token, so a re-run finds a disk that is still being created too.
+        /// </summary>
+        [Parameter]
+        public string? ClientToken { get; set; }
+
         /// <summary>Return each disk only when it is ready (available, or in-use with -ServerId); all are polled together.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -111,6 +121,7 @@ namespace EvsSnapshot.Commands
                     ServerId = ServerId == null ? null : InputValidator.ServerId(ServerId),
                     Iops = Bound(nameof(Iops)) ? Iops : (int?)null,
                     Throughput = Bound(nameof(Throughput)) ? Throughput : (int?)null,
+                    RunToken = InputValidator.ClientToken(ClientToken),
                 };
                 var refusal = VolumeFromSnapshotRule.InputRefusal(_template);
                 if (refusal != null) throw refusal;
@@ -150,7 +161,7 @@ namespace EvsSnapshot.Commands
             Submit(snapshotId, async call =>
             {
                 var started = await volumes.CreateAsync(spec, call).ConfigureAwait(false);
-                if (_waiter != null)
+                if (_waiter != null && !(started.Earlier != null && VolumeCreateWaiter.IsReady(started, started.Earlier)))
                 {
                     _waiter.Add(started);
                     return;
@@ -173,6 +184,7 @@ namespace EvsSnapshot.Commands
             Iops = template.Iops,
             Throughput = template.Throughput,
             ClientToken = VolumeOperations.NewClientToken(),
+            RunToken = template.RunToken,
         };
 
         private void StartWaiting()

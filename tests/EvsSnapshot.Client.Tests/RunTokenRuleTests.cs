@@ -91,4 +91,70 @@ public class RunTokenRuleTests
     {
         Assert.Equal("MetadataKeyReserved", Assert.Throws<EvsValidationException>(() => InputValidator.MetadataKey(InputValidator.RunTokenMetadataKey)).ErrorId);
     }
+
+    // ------------------------------------------------------------------ disks made from snapshots (New-EvsVolume -ClientToken)
+
+    private static byte[] DiskHash(string label, string token, string snapshot) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes(label + "\0" + token + "\0" + snapshot.ToLowerInvariant()));
+
+    [Theory]
+    [InlineData("restore-20261202")]
+    [InlineData("Nächtlich ✓ 42")]
+    public void DiskValue_IsItsOwnDocumentedHash_NotTheSnapshotOne(string token)
+    {
+        Assert.Equal("v1:" + Convert.ToHexStringLower(DiskHash("EvsSnapshot disk run token", token, Disk), 0, 16), RunTokenRule.VolumeMetadataValue(token, Disk));
+        Assert.NotEqual(RunTokenRule.MetadataValue(token, Disk), RunTokenRule.VolumeMetadataValue(token, Disk));
+        Assert.Equal(RunTokenRule.VolumeMetadataValue(token, Disk), RunTokenRule.VolumeMetadataValue(token, Disk.ToUpperInvariant()));
+    }
+
+    [Theory]
+    [InlineData("restore-20261202")]
+    [InlineData("z")]
+    public void DiskClientToken_IsAVersion8Uuid_OfTheHash_TheSameInEveryRun(string token)
+    {
+        var hash = DiskHash("EvsSnapshot disk client token", token, Disk);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        string hex = Convert.ToHexStringLower(hash, 0, 16);
+        string expected = $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
+
+        string uuid = RunTokenRule.VolumeClientToken(token, Disk);
+
+        Assert.Equal(expected, uuid);
+        Assert.Equal('8', uuid[14]);
+        Assert.Contains(uuid[19], "89ab");
+        Assert.True(InputValidator.IsUuid(uuid));
+        Assert.NotEqual(uuid, RunTokenRule.VolumeClientToken(token, OtherDisk));
+    }
+
+    private static VolumeDetails Made(string? value, string status = "available", string snapshot = Disk, string created = "2026-12-01T01:00:00Z", string id = "00000000-0000-4000-8000-000000000001") => new()
+    {
+        Id = id,
+        Status = status,
+        SourceSnapshotId = snapshot,
+        CreatedAtUtc = DateTime.Parse(created, null, System.Globalization.DateTimeStyles.AdjustToUniversal),
+        Metadata = value == null ? new Dictionary<string, string>() : new Dictionary<string, string> { [InputValidator.RunTokenMetadataKey] = value },
+    };
+
+    [Fact]
+    public void PickVolume_TakesAStandingDiskOfThatSnapshotWithThatValue_NewestFirst()
+    {
+        string value = RunTokenRule.VolumeMetadataValue("t", Disk);
+        var older = Made(value, created: "2026-12-01T01:00:00Z", id: "00000000-0000-4000-8000-000000000009");
+        var newer = Made(value, status: "creating", created: "2026-12-01T02:00:00Z", id: "00000000-0000-4000-8000-000000000008");
+        var candidates = new[]
+        {
+            Made(value, status: "error", created: "2026-12-01T03:00:00Z"),
+            Made(value, status: "deleting", created: "2026-12-01T03:00:00Z"),
+            Made(value, status: "error_deleting", created: "2026-12-01T03:00:00Z"),
+            Made(value, snapshot: OtherDisk, created: "2026-12-01T03:00:00Z"),
+            Made(RunTokenRule.VolumeMetadataValue("other", Disk), created: "2026-12-01T03:00:00Z"),
+            Made(null, created: "2026-12-01T03:00:00Z"),
+            older,
+            newer,
+        };
+
+        Assert.Same(newer, RunTokenRule.PickVolume(candidates, Disk, value));
+        Assert.Null(RunTokenRule.PickVolume(candidates.Take(6), Disk, value));
+    }
 }

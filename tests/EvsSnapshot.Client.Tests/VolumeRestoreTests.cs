@@ -5,6 +5,7 @@ using EvsSnapshot.Client.Operations;
 using EvsSnapshot.Client.Rules;
 using EvsSnapshot.Client.Tests.Infrastructure;
 using EvsSnapshot.Client.Waiting;
+using EvsSnapshot.Validation;
 
 namespace EvsSnapshot.Client.Tests;
 
@@ -134,6 +135,9 @@ public class VolumeRestoreTests
         public List<string> JobStatuses { get; } = new();
         public string VolumeStatus = "creating";
         public bool HangPolls; // the job and the new disk never answer
+        public bool JobsUnavailable; // every job read is a 503
+        public List<string> TokenListed { get; } = new(); // what a list with the metadata filter answers (JSON items)
+        public int TokenLists;
 
         public RestoreServer ThenCreate(Func<HttpResponseMessage> answer) { _creates.Enqueue(answer); return this; }
 
@@ -153,6 +157,12 @@ public class VolumeRestoreTests
                 if (path.EndsWith("/cloudsnapshots/" + SnapshotId))
                     return Task.FromResult(Wire.Ok(Wire.Envelope(Wire.Snapshot(SnapshotId, "available", volumeId: SourceId))));
                 if (HangPolls && (path.Contains("/jobs/") || path.Contains("/cloudvolumes/"))) return Respond.Hang(r, ct);
+                if (JobsUnavailable && path.Contains("/jobs/")) return Task.FromResult(Respond.Json(HttpStatusCode.ServiceUnavailable, Respond.GatewayError("APIGW.0101x", "busy")));
+                if (path.EndsWith("/cloudvolumes/detail") && r.Query("metadata") != null)
+                {
+                    TokenLists++;
+                    return Task.FromResult(Wire.Ok($"{{\"count\":{TokenListed.Count},\"volumes\":[{string.Join(",", TokenListed)}]}}"));
+                }
                 if (path.Contains("/jobs/"))
                 {
                     string status = JobStatuses.Count > 1 ? JobStatuses[0] : JobStatuses.FirstOrDefault() ?? "RUNNING";
@@ -377,5 +387,88 @@ public class VolumeRestoreTests
 
         Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6)); // not 5 s + the 20 s request timeout
         Assert.Equal("WaitTimeout", Assert.Single(timedOut).ErrorId);
+    }
+
+    // ------------------------------------------------------------------ -ClientToken: a re-run finds the disk
+
+    private const string RunToken = "restore-20261202";
+
+    private static string TokenDisk(string id, string status, string? value = null) =>
+        $"{{\"id\":\"{id}\",\"name\":\"v\",\"status\":\"{status}\",\"size\":40,\"volume_type\":\"SSD\",\"availability_zone\":\"cn-north-4a\",\"attachments\":[],"
+        + $"\"snapshot_id\":\"{SnapshotId}\",\"metadata\":{{\"evssnapshot_run_token\":\"{value ?? RunTokenRule.VolumeMetadataValue(RunToken, SnapshotId)}\"}}}}";
+
+    private static async Task<(VolumeCreateStarted Started, RestoreServer Server, FakeHandler Handler)> CreateForRunAsync(RestoreServer server, IDictionary<string, string>? metadata = null)
+    {
+        var (client, handler) = await Contexts.ServedBy(server.Handle);
+        using var _c = client;
+        var spec = new CreateVolumeSpec { SnapshotId = SnapshotId, Name = "restored", RunToken = RunToken, ClientToken = VolumeOperations.NewClientToken() };
+        if (metadata != null) spec.Metadata = metadata;
+        return (await client.Volumes.CreateAsync(spec, Contexts.Call()), server, handler);
+    }
+
+    [Fact]
+    public async Task Run_ADiskAnEarlierRunMade_IsReturned_WithNoPlanAndNoCreate()
+    {
+        var server = new RestoreServer();
+        server.TokenListed.Add(TokenDisk(NewId, "creating"));
+
+        var (started, _, handler) = await CreateForRunAsync(server);
+
+        Assert.Equal(NewId, started.Earlier?.Id);
+        Assert.Null(started.JobId);
+        Assert.Empty(server.Creates);
+        Assert.Equal(1, handler.Count); // the metadata-filtered list alone
+    }
+
+    [Fact]
+    public async Task Run_NoEarlierDisk_CreatesWithTheTokenInMetadata_UnderTheTokensClientToken_MetadataKeysInOneOrder()
+    {
+        var first = new RestoreServer();
+        var metadata = new Dictionary<string, string> { ["zeta"] = "1", ["Alpha"] = "2", ["mid"] = "3" };
+        var (started, _, _) = await CreateForRunAsync(first, metadata);
+        var second = new RestoreServer();
+        var reordered = new Dictionary<string, string> { ["mid"] = "3", ["zeta"] = "1", ["Alpha"] = "2" };
+        await CreateForRunAsync(second, reordered);
+
+        Assert.Null(started.Earlier);
+        var post = Assert.Single(first.Creates);
+        Assert.Equal(RunTokenRule.VolumeClientToken(RunToken, SnapshotId), post.Header("X-Client-Token"));
+        Assert.Equal(post.Header("X-Client-Token"), Assert.Single(second.Creates).Header("X-Client-Token"));
+        Assert.Equal(post.BodyText, second.Creates[0].BodyText); // the same create from another process is the same body (EVS.2219 otherwise)
+        using var body = JsonDocument.Parse(post.BodyText);
+        var sent = body.RootElement.GetProperty("volume").GetProperty("metadata");
+        Assert.Equal(RunTokenRule.VolumeMetadataValue(RunToken, SnapshotId), sent.GetProperty(InputValidator.RunTokenMetadataKey).GetString());
+        var keys = sent.EnumerateObject().Select(p => p.Name).Where(k => metadata.ContainsKey(k) || k == InputValidator.RunTokenMetadataKey).ToList();
+        Assert.Equal(keys.OrderBy(k => k, StringComparer.Ordinal), keys);
+    }
+
+    [Theory]
+    [InlineData("listed-in-error")]
+    [InlineData("failed-job")]
+    public async Task Run_EvsReplaysAnAnswerWhoseDiskFailed_ADiskIsMadeAgainUnderAFreshToken(string how)
+    {
+        var server = new RestoreServer();
+        if (how == "listed-in-error") server.TokenListed.Add(TokenDisk(NewId, "error"));
+        else server.JobStatuses.Add("FAIL");
+
+        var (started, _, _) = await CreateForRunAsync(server);
+
+        Assert.Equal(2, server.Creates.Count);
+        string derived = RunTokenRule.VolumeClientToken(RunToken, SnapshotId);
+        Assert.Equal(derived, server.Creates[0].Header("X-Client-Token"));
+        Assert.NotEqual(derived, server.Creates[1].Header("X-Client-Token"));
+        Assert.Equal(server.Creates[1].Header("X-Client-Token"), started.ClientToken);
+        Assert.Contains(InputValidator.RunTokenMetadataKey, server.Creates[1].BodyText); // the new disk carries the token, so the next run finds it
+    }
+
+    [Fact]
+    public async Task Run_UnsureWhetherTheReplayedDiskStands_MakesNoSecondDisk()
+    {
+        var server = new RestoreServer { JobsUnavailable = true };
+
+        var (started, _, _) = await CreateForRunAsync(server);
+
+        Assert.Single(server.Creates);
+        Assert.Equal(JobId, started.JobId);
     }
 }

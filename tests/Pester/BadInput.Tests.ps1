@@ -199,10 +199,11 @@ BeforeDiscovery {
     Add-Case 'Connect-EvsProject -Credential with a non-ASCII AK' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Credential = [pscredential]::new('AKÉXAMPLE', $sk) } 'NonAsciiCredential' InvalidArgument
     Add-Case 'Connect-EvsProject -Token not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; Token = (ConvertTo-SecureString 'MIItökén0000' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
     Add-Case 'Connect-EvsProject -SecurityToken not ASCII' Connect-EvsProject @{ Region = 'cn-north-4'; ProjectId = '0123456789abcdef0123456789abcdef'; AccessKey = 'AKEXAMPLE'; SecretKey = $sk; SecurityToken = (ConvertTo-SecureString 'tökén' -AsPlainText -Force) } 'NonAsciiCredential' InvalidArgument
-    # -ClientToken (New-EvsSnapshot) and the retention policy (Limit-EvsSnapshot).
+    # -ClientToken (New-EvsSnapshot, New-EvsVolume) and the retention policy (Limit-EvsSnapshot).
     foreach ($t in @(@{ V = ''; Id = 'ClientTokenEmpty' }, @{ V = '   '; Id = 'ClientTokenEmpty' }, @{ V = 't' * 65; Id = 'ClientTokenTooLong' },
             @{ V = "a`nb"; Id = 'ClientTokenInvalidCharacter' }, @{ V = "a`0b"; Id = 'ClientTokenInvalidCharacter' }, @{ V = "esc`e[0m"; Id = 'ClientTokenInvalidCharacter' })) {
         Add-Case "New-EvsSnapshot -ClientToken ($($t.Id), $($t.V.Length))" New-EvsSnapshot @{ VolumeId = $valid; ClientToken = $t.V } $t.Id InvalidArgument
+        Add-Case "New-EvsVolume -ClientToken ($($t.Id), $($t.V.Length))" New-EvsVolume @{ SnapshotId = $valid; ClientToken = $t.V } $t.Id InvalidArgument
     }
     Add-Case 'Limit-EvsSnapshot with no rule' Limit-EvsSnapshot @{ Name = 'nightly-*'; Force = $true } 'RetentionRuleMissing' InvalidArgument
     Add-Case 'Limit-EvsSnapshot with nothing to limit' Limit-EvsSnapshot @{ KeepLast = 1; Force = $true } 'SnapshotSelectionMissing' InvalidArgument

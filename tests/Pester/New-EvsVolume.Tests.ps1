@@ -284,4 +284,84 @@ Describe 'New-EvsVolume' {
             $result.DisksCreated | Should -Be $result.ReportedCreated
         }
     }
+
+    Context '-ClientToken: re-runs make no second disk' {
+        BeforeAll {
+            # The rule, written out here (not the module's code): the first 16 bytes of SHA-256 over label NUL token NUL snapshot id.
+            function Get-RunHash([string] $Label, [string] $Token, [string] $SnapshotId) {
+                $sha = [Security.Cryptography.SHA256]::Create()
+                try { $sha.ComputeHash([Text.Encoding]::UTF8.GetBytes("$Label`0$Token`0$($SnapshotId.ToLowerInvariant())"))[0..15] } finally { $sha.Dispose() }
+            }
+            function Get-ExpectedRunToken([string] $Token, [string] $SnapshotId) {
+                'v1:' + -join (Get-RunHash 'EvsSnapshot disk run token' $Token $SnapshotId | ForEach-Object { $_.ToString('x2') })
+            }
+        }
+
+        It 'returns the disk the first run made, with a verbose line, and sends no second create' {
+            $snapshot = Get-FeatureSnapshot sys01-base
+            $first = $snapshot | New-EvsVolume -Name rerun -ClientToken 'restore-20261202'
+            $second = $snapshot | New-EvsVolume -Name rerun -ClientToken 'restore-20261202' -Verbose 4>&1
+            $verbose = @($second | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+            $disk = @($second | Where-Object { $_ -is [EvsSnapshot.VolumeDetails] })
+
+            $disk | Should -HaveCount 1
+            $disk[0].Id | Should -Be $first.Id
+            ($verbose.Message -join "`n") | Should -Match "Disk $($first.Id) .* earlier run; returning it instead of creating one"
+            Get-CreateRequests | Should -HaveCount 1
+            Get-VolumesCreated | Should -Be 1
+            (Get-EvsVolume -Id $first.Id).Metadata['evssnapshot_run_token'] | Should -Be (Get-ExpectedRunToken 'restore-20261202' $snapshot.Id)
+        }
+
+        It 'makes a new disk for another token, and for one whose disk is in error or deleted' {
+            $snapshot = Get-FeatureSnapshot sys01-base
+            $first = $snapshot | New-EvsVolume -ClientToken 'one' -Wait -MaxPollInterval 0.3
+            ($snapshot | New-EvsVolume -ClientToken 'two').Id | Should -Not -Be $first.Id
+            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "volumes/$($first.Id)" -Method PATCH -Body @{ status = 'error' }
+            $again = $snapshot | New-EvsVolume -ClientToken 'one'
+            $again.Id | Should -Not -Be $first.Id
+            ($snapshot | New-EvsVolume -ClientToken 'one').Id | Should -Be $again.Id
+            Get-VolumesCreated | Should -Be 3
+        }
+
+        It 'with -Wait waits for a disk an earlier run left creating, and returns a ready one at once' {
+            Set-TestEmulatorConfig @{ volumeCreateSeconds = 2 }
+            $snapshot = Get-FeatureSnapshot sys01-base
+            $first = $snapshot | New-EvsVolume -ClientToken 'wait-rerun'
+            $first.Status | Should -Be creating
+            $ready = $snapshot | New-EvsVolume -ClientToken 'wait-rerun' -Wait -MaxPollInterval 0.3
+            $ready.Id | Should -Be $first.Id
+            $ready.Status | Should -Be available
+            Clear-TestRequestLog
+            ($snapshot | New-EvsVolume -ClientToken 'wait-rerun' -Wait).Status | Should -Be available
+            @(Get-TestRequests | Where-Object path -NotLike '*/cloudvolumes/detail') | Should -HaveCount 0 -Because 'a ready disk found by its token needs no poll, no plan and no create'
+            Get-VolumesCreated | Should -Be 1
+        }
+
+        It 'gets the first create''s answer back when a re-run in another process comes while that disk is still hidden' {
+            # EVS hides a disk while it is created (§11.5): the list cannot find it, so the X-Client-Token the token decides has to.
+            Set-TestEmulatorConfig @{ volumeCreateSeconds = 60; hideCreatingVolumesSeconds = 60 }
+            $snapshot = Get-FeatureSnapshot sys01-base
+            $metadata = '@{ owner = ''ops''; ticket = ''CHG-1''; app = ''db''; tier = ''gold''; zone = ''a''; cost = ''42''; env = ''prod''; team = ''dba'' }'
+            $run = "New-EvsVolume -SnapshotId '$($snapshot.Id)' -Name hidden-rerun -ClientToken 'hidden-rerun' -Metadata $metadata"
+            $child = Invoke-EvsPwsh -TimeoutSec 120 -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Get-EvsModulePath)'
+Connect-EvsProject -Region cn-north-4 -Endpoint '$($Emulator.Url)' -ProjectId '$($Features.id)' -Credential ([pscredential]::new('$($Info.accessKey)', (ConvertTo-SecureString '$($Info.secretKey)' -AsPlainText -Force)))
+"id=`$(($run).Id)"
+"@
+            $child.ExitCode | Should -Be 0 -Because $child.Output
+            $firstId = [regex]::Match($child.Output, 'id=([0-9a-f-]{36})').Groups[1].Value
+            $firstId | Should -Not -BeNullOrEmpty -Because $child.Output
+            Get-EvsVolume -Id $firstId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'the disk is still hidden'
+
+            $again = Invoke-Expression $run
+
+            $again.Id | Should -Be $firstId
+            $posts = Get-CreateRequests
+            $posts | Should -HaveCount 2
+            $posts[0].clientToken | Should -Be $posts[1].clientToken
+            $posts[1].replayed | Should -BeTrue -Because 'the same token and the same body (metadata in one order in both processes) get the first answer'
+            Get-VolumesCreated | Should -Be 1
+        }
+    }
 }

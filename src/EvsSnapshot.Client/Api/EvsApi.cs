@@ -165,8 +165,10 @@ namespace EvsSnapshot.Client
         /// <summary><c>POST /v2.1/{project_id}/cloudvolumes</c> (§11.1, §11.3), not yet sent: pay-per-use, with <c>X-Client-Token</c>.</summary>
         internal ApiRequest CreateVolumeRequest(Operations.CreateVolumePlan plan, string clientToken)
         {
+            // Keys in ordinal order: the same create from another process is then the same body, as a re-sent
+            // X-Client-Token requires (EVS.2219 otherwise, §11.2); a Hashtable's order changes from process to process.
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in plan.Metadata) metadata[pair.Key] = pair.Value;
+            foreach (var pair in plan.Metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) metadata[pair.Key] = pair.Value;
             metadata[Rules.VolumeFromSnapshotRule.CreateForVolumeIdKey] = "true"; // the answer then carries volume_ids (§11.3), as Terraform asks
             var body = new CreateVolumeRequest
             {

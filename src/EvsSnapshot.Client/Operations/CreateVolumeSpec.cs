@@ -24,11 +24,32 @@ namespace EvsSnapshot.Client.Operations
 
         /// <summary>The <c>X-Client-Token</c> (a UUID) to send; null: a new one. Kept for every attempt of this create.</summary>
         public string? ClientToken { get; set; }
+
+        /// <summary>
+        /// The user's run token (-ClientToken): a disk an earlier run made from this snapshot with it is returned
+        /// instead of a new one (<see cref="Rules.RunTokenRule"/>); it then also decides the <c>X-Client-Token</c>.
+        /// </summary>
+        public string? RunToken { get; set; }
     }
 
     /// <summary>The disk that will be created: the spec with every default filled in from the snapshot and its source disk.</summary>
     public sealed class CreateVolumePlan
     {
+        /// <summary>The plan an earlier run carried out: what the disk it made shows.</summary>
+        internal CreateVolumePlan(CreateVolumeSpec spec, VolumeDetails made)
+        {
+            SnapshotId = made.SourceSnapshotId ?? spec.SnapshotId;
+            Name = made.Name;
+            Description = made.Description;
+            Metadata = new Dictionary<string, string>(made.Metadata, StringComparer.Ordinal);
+            ServerId = spec.ServerId;
+            AvailabilityZone = made.AvailabilityZone ?? string.Empty;
+            VolumeType = made.VolumeType ?? string.Empty;
+            Size = made.Size ?? 0;
+            Iops = made.Iops;
+            Throughput = made.Throughput;
+        }
+
         internal CreateVolumePlan(CreateVolumeSpec spec, SnapshotDetails snapshot, VolumeDetails? source, string zone, string type, int size, int? iops, int? throughput)
         {
             Snapshot = snapshot;
@@ -45,7 +66,8 @@ namespace EvsSnapshot.Client.Operations
             Throughput = throughput;
         }
 
-        public SnapshotDetails Snapshot { get; }
+        /// <summary>Null for a disk an earlier run made (found by its run token): nothing was planned.</summary>
+        public SnapshotDetails? Snapshot { get; }
 
         /// <summary>Null when the source disk no longer exists.</summary>
         public VolumeDetails? Source { get; }
@@ -62,7 +84,10 @@ namespace EvsSnapshot.Client.Operations
         public int? Throughput { get; }
     }
 
-    /// <summary>A create the API accepted: its job, the new disk's id (when the answer or the job named it) and the token it was sent with.</summary>
+    /// <summary>
+    /// A create the API accepted: its job, the new disk's id (when the answer or the job named it) and the token it was
+    /// sent with; or the disk an earlier run made with the same run token (<see cref="Earlier"/>), with no job.
+    /// </summary>
     public sealed class VolumeCreateStarted
     {
         internal VolumeCreateStarted(CreateVolumePlan plan, string jobId, string? volumeId, string clientToken)
@@ -73,8 +98,21 @@ namespace EvsSnapshot.Client.Operations
             ClientToken = clientToken;
         }
 
+        internal VolumeCreateStarted(CreateVolumeSpec spec, VolumeDetails earlier)
+        {
+            Plan = new CreateVolumePlan(spec, earlier);
+            VolumeId = earlier.Id;
+            ClientToken = spec.ClientToken ?? string.Empty;
+            Earlier = earlier;
+        }
+
         public CreateVolumePlan Plan { get; }
-        public string JobId { get; }
+
+        /// <summary>Null for a disk an earlier run made (its job is not known).</summary>
+        public string? JobId { get; }
+
+        /// <summary>The disk an earlier run made from this snapshot with the run token, as listed now; null when this run created one.</summary>
+        public VolumeDetails? Earlier { get; }
         public string? VolumeId { get; }
         public string ClientToken { get; }
     }

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using EvsSnapshot.Client.Http;
 using EvsSnapshot.Client.Rules;
@@ -44,12 +46,106 @@ namespace EvsSnapshot.Client.Operations
             return VolumeFromSnapshotRule.Plan(spec, snapshot, source);
         }
 
-        /// <summary>Plans (with the rules) and creates: see <see cref="PlanAsync"/> and <see cref="CreateAsync(CreateVolumePlan, string, CallScope)"/>.</summary>
+        /// <summary>
+        /// Plans (with the rules) and creates: see <see cref="PlanAsync"/> and <see cref="CreateAsync(CreateVolumePlan, string, CallScope)"/>.
+        /// With a run token, first looks for the disk an earlier run made (<see cref="CreateForRunAsync"/>).
+        /// </summary>
         public async Task<VolumeCreateStarted> CreateAsync(CreateVolumeSpec spec, CallScope call)
         {
+            if (spec.RunToken != null) return await CreateForRunAsync(spec, spec.RunToken, call).ConfigureAwait(false);
             var plan = await PlanAsync(spec, call).ConfigureAwait(false);
             return await CreateAsync(plan, spec.ClientToken ?? NewClientToken(), call).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// A create that a re-run finds (<see cref="RunTokenRule"/>): one list request with the API's metadata filter
+        /// looks for the disk an earlier run made from this snapshot with this token; a standing one is returned as
+        /// it is (no plan, no create). Otherwise the disk is created carrying the token in its metadata, under the
+        /// X-Client-Token the token decides, so a re-run while the first disk is still hidden in creation gets the
+        /// first answer back from EVS and makes no second disk (evs-api.md §11.2, §11.5).
+        /// </summary>
+        private async Task<VolumeCreateStarted> CreateForRunAsync(CreateVolumeSpec spec, string runToken, CallScope call)
+        {
+            string snapshotId = InputValidator.SnapshotId(spec.SnapshotId, "SnapshotId");
+            string value = RunTokenRule.VolumeMetadataValue(runToken, snapshotId);
+            var query = new VolumeQuery { Metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [RunTokenRule.MetadataKey] = value } };
+            var listed = await _api.ListVolumesAsync(query, 0, RunTokenListLimit, call).ConfigureAwait(false);
+            var earlier = RunTokenRule.PickVolume(listed.Items, snapshotId, value); // the filter is the server's; the pick is ours
+            if (earlier != null)
+            {
+                call.Trace.Verbose($"Disk {earlier.Id} ({earlier.Status}) was made from snapshot {snapshotId} with this run token by an earlier run; returning it instead of creating one.");
+                return new VolumeCreateStarted(spec, earlier);
+            }
+
+            var metadata = new Dictionary<string, string>(spec.Metadata, StringComparer.Ordinal) { [RunTokenRule.MetadataKey] = value };
+            var plan = await PlanAsync(Copy(spec, metadata), call).ConfigureAwait(false);
+            VolumeCreateStarted started;
+            try
+            {
+                started = await CreateAsync(plan, RunTokenRule.VolumeClientToken(runToken, snapshotId), call).ConfigureAwait(false);
+            }
+            catch (EvsException expired) when (expired.ErrorId == "ClientTokenExpired")
+            {
+                // First used more than 8 hours ago, and the list shows no standing disk of it: that disk failed or was
+                // deleted, so this run makes the one the token stands for, under a fresh X-Client-Token.
+                return await CreateAgainAsync(plan, call).ConfigureAwait(false);
+            }
+            // Within 8 hours EVS answers a known token with the first answer, also when that disk failed or was deleted since.
+            var failed = listed.Items.Where(v => !RunTokenRule.ReusableVolume(v.Status)).Select(v => v.Id);
+            return failed.Contains(started.VolumeId, StringComparer.OrdinalIgnoreCase) || !await StandsAsync(started, call).ConfigureAwait(false)
+                ? await CreateAgainAsync(plan, call).ConfigureAwait(false)
+                : started;
+        }
+
+        private async Task<VolumeCreateStarted> CreateAgainAsync(CreateVolumePlan plan, CallScope call)
+        {
+            call.Trace.Verbose($"The disk an earlier run made from snapshot {plan.SnapshotId} with this run token failed or is gone; creating it again.");
+            return await CreateAsync(plan, NewClientToken(), call).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Whether the disk a create with a run-token X-Client-Token names stands (one job read; a disk read when the
+        /// job is done): a job still running is this create or an earlier one in flight (hidden from the list, §11.5);
+        /// a failed job, or a finished one whose disk is gone or failed, is an earlier run's answer replayed.
+        /// </summary>
+        private async Task<bool> StandsAsync(VolumeCreateStarted started, CallScope call)
+        {
+            try
+            {
+                var job = await _api.GetJobAsync(started.JobId!, call).ConfigureAwait(false);
+                if (job.Failed) return false;
+                string? volumeId = started.VolumeId ?? job.VolumeId;
+                if (!job.Succeeded || volumeId == null) return true;
+                return RunTokenRule.ReusableVolume((await _api.GetVolumeAsync(volumeId, call).ConfigureAwait(false)).Status);
+            }
+            catch (EvsApiException gone) when (gone.StatusCode == 404)
+            {
+                return false;
+            }
+            catch (EvsException unsure) when (unsure.Kind != EvsErrorKind.Authentication && unsure.Kind != EvsErrorKind.PermissionDenied)
+            {
+                // Unsure is "stands": a second disk is the one outcome a run token must never cause.
+                call.Trace.Verbose($"Could not check the disk of job {started.JobId} ({unsure.Message}); taking it as this run's disk.");
+                return true;
+            }
+        }
+
+        /// <summary>Disks one run token can name from one snapshot: one, unless someone copied the metadata; a page is plenty.</summary>
+        private const int RunTokenListLimit = 100;
+
+        private static CreateVolumeSpec Copy(CreateVolumeSpec spec, IDictionary<string, string> metadata) => new CreateVolumeSpec
+        {
+            SnapshotId = spec.SnapshotId,
+            Name = spec.Name,
+            Description = spec.Description,
+            Metadata = metadata,
+            AvailabilityZone = spec.AvailabilityZone,
+            VolumeType = spec.VolumeType,
+            Size = spec.Size,
+            ServerId = spec.ServerId,
+            Iops = spec.Iops,
+            Throughput = spec.Throughput,
+        };
 
         /// <summary>A fresh token: 36 characters, as EVS requires (EVS.2218 otherwise).</summary>
         public static string NewClientToken() => Guid.NewGuid().ToString("D");
@@ -127,8 +223,9 @@ namespace EvsSnapshot.Client.Operations
         /// </summary>
         public async Task<VolumeDetails> GetStartedVolumeAsync(VolumeCreateStarted started, CallScope call)
         {
+            if (started.Earlier != null) return started.Earlier; // as listed a moment ago
             string? volumeId = started.VolumeId;
-            if (volumeId == null) volumeId = (await _api.GetJobAsync(started.JobId, call).ConfigureAwait(false)).VolumeId;
+            if (volumeId == null && started.JobId != null) volumeId = (await _api.GetJobAsync(started.JobId, call).ConfigureAwait(false)).VolumeId;
             if (volumeId != null)
             {
                 try

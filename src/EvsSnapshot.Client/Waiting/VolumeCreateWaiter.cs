@@ -144,6 +144,11 @@ namespace EvsSnapshot.Client.Waiting
         /// <summary>The job says what the disk cannot: its id (while hidden), FAIL with the reason, or SUCCESS for a disk that vanished.</summary>
         private async Task ReadJobAsync(Entry entry, CallScope call)
         {
+            if (entry.Started.JobId == null)
+            {
+                await CheckDiskAsync(entry, null, call).ConfigureAwait(false); // an earlier run's disk: no job to ask
+                return;
+            }
             VolumeJob job;
             try
             {
@@ -166,11 +171,22 @@ namespace EvsSnapshot.Client.Waiting
                 return;
             }
             if (!job.Succeeded || entry.VolumeId == null) return; // INIT / RUNNING: the next poll looks again
+            await CheckDiskAsync(entry, job, call).ConfigureAwait(false);
+        }
+
+        /// <summary>The disk itself, when the list did not show it ready: ready, still on its way, or gone.</summary>
+        private async Task CheckDiskAsync(Entry entry, VolumeJob? job, CallScope call)
+        {
             try
             {
                 Interlocked.Increment(ref _requests);
-                var volume = await _api.GetVolumeAsync(entry.VolumeId, call).ConfigureAwait(false);
+                var volume = await _api.GetVolumeAsync(entry.VolumeId!, call).ConfigureAwait(false);
                 if (IsTarget(entry, volume)) Complete(entry, volume);
+                else if (job == null && string.Equals(volume.Status, VolumeStatus.Error, StringComparison.OrdinalIgnoreCase))
+                {
+                    entry.Last = volume;
+                    Fail(entry, null);
+                }
                 else entry.Last = volume;
             }
             catch (EvsApiException gone) when (gone.StatusCode == 404)
@@ -183,8 +199,11 @@ namespace EvsSnapshot.Client.Waiting
             }
         }
 
-        private static bool IsTarget(Entry entry, VolumeDetails volume) =>
-            string.Equals(volume.Status, entry.Started.Plan.ServerId != null ? VolumeStatus.InUse : VolumeStatus.Available, StringComparison.OrdinalIgnoreCase);
+        private static bool IsTarget(Entry entry, VolumeDetails volume) => IsReady(entry.Started, volume);
+
+        /// <summary>Whether the disk of that create is ready: available, or in-use when it was to be attached to a server.</summary>
+        public static bool IsReady(VolumeCreateStarted started, VolumeDetails volume) =>
+            string.Equals(volume.Status, started.Plan.ServerId != null ? VolumeStatus.InUse : VolumeStatus.Available, StringComparison.OrdinalIgnoreCase);
 
         private void Complete(Entry entry, VolumeDetails volume)
         {
@@ -199,7 +218,8 @@ namespace EvsSnapshot.Client.Waiting
             string disk = Describe(entry.Last);
             string reason = job?.Failed == true
                 ? $": {InputValidator.Printable(job.FailReason ?? "no reason given")} ({job.ErrorCode ?? "no error code"}, job {job.JobId})"
-                : vanished ? $": the job {entry.Started.JobId} succeeded but the disk no longer exists (deleted meanwhile)" : $": the disk is in status '{entry.Last.Status}'";
+                : vanished ? (job != null ? $": the job {job.JobId} succeeded but the disk no longer exists (deleted meanwhile)" : ": the disk no longer exists (deleted meanwhile)")
+                : $": the disk is in status '{entry.Last.Status}'";
             var error = new EvsException(EvsErrorKind.WaitFailed, "VolumeCreateFailed",
                 $"Creating disk {disk} from snapshot {entry.Started.Plan.SnapshotId} failed{reason}.")
             {
@@ -273,7 +293,7 @@ namespace EvsSnapshot.Client.Waiting
                 Started = started;
                 Deadline = deadline;
                 VolumeId = started.VolumeId;
-                Last = VolumeOperations.Placeholder(started, started.VolumeId);
+                Last = started.Earlier ?? VolumeOperations.Placeholder(started, started.VolumeId);
             }
 
             public VolumeCreateStarted Started { get; }

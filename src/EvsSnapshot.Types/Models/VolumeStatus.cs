@@ -9,11 +9,13 @@ namespace EvsSnapshot
         public const string Error = "error";
         public const string Rollbacking = "rollbacking";
         public const string ErrorRollbacking = "error_rollbacking";
+        public const string Deleting = "deleting";
+        public const string ErrorDeleting = "error_deleting";
 
         public static readonly string[] All =
         {
             Creating, Available, InUse, Error, "attaching", "detaching", "restoring-backup", "backing-up",
-            "error_restoring", "uploading", "downloading", "extending", "error_extending", "deleting", "error_deleting",
+            "error_restoring", "uploading", "downloading", "extending", "error_extending", Deleting, ErrorDeleting,
             Rollbacking, ErrorRollbacking, "awaiting-transfer",
         };
     }
