@@ -300,6 +300,26 @@ public class PacedQueueTests
     }
 
     [Fact]
+    public async Task APause_EndsWhenResumed_ButAHoldOutlastsIt()
+    {
+        var time = new FakeTimeProvider();
+        var queue = new PacedQueue(time);
+        queue.Pause(queue.Now + TimeSpan.FromSeconds(5));
+        var paused = queue.WaitTurnAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        await Task.Delay(1);
+        Assert.False(paused.IsCompleted);
+        queue.Resume();
+        Assert.True(paused.IsCompleted);                                          // at once, not at the pause's bound
+
+        queue.HoldUntil(queue.Now + TimeSpan.FromSeconds(2));
+        queue.Pause(queue.Now + TimeSpan.FromSeconds(5));
+        queue.Resume();
+        var held = await time.AdvanceUntilAsync(queue.WaitTurnAsync(CancellationToken.None), TimeSpan.FromMilliseconds(10));
+        Assert.InRange(held.TotalSeconds, 2, 2.02);
+    }
+
+    [Fact]
     public async Task AHold_KeepsEveryTurnBackUntilItEnds()
     {
         var time = new FakeTimeProvider();
@@ -363,6 +383,44 @@ public class RatePacerTests
         Assert.True(change.AtCeiling);
         Assert.Equal(2, pacer.Decreases);                                        // the ceiling lowered it once more
         Assert.Equal(32, pacer.Describe().Throttled);
+    }
+
+    [Fact]
+    public async Task A429StatusLine_HoldsTheTurnsUntilItsPolicyIsRead_SoNoRetryGoesIntoASpentWindow()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new RatePacer("write", time);
+        var sent = Enumerable.Range(0, 16).Select(_ => pacer.OnSent()).ToList();
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        pacer.OnThrottleSeen(sent[0]);
+        double stepped = pacer.Describe().RatePerSecond!.Value;                 // Beta x the burst's rate: > 100/s
+        var retry = pacer.WaitTurnAsync(CancellationToken.None);
+
+        // Parsing the body takes longer than several intervals of the stepped-down rate (a loaded or cold process).
+        for (int i = 0; i < 20; i++) { time.Advance(TimeSpan.FromMilliseconds(10)); await Task.Delay(1); }
+        Assert.True(200 > 1000 / stepped * 3);
+        Assert.False(retry.IsCompleted);
+
+        var window = ThrottlePolicy.Parse("policy user over ratelimit,limit:20,time:5 second");
+        pacer.OnThrottled(sent[0], window, null, seen: true);
+        var waited = await time.AdvanceUntilAsync(retry, TimeSpan.FromMilliseconds(10));
+
+        // The policy says the window is spent: the retry waits a floor interval (4 probes per 5-s window), not 1/stepped.
+        Assert.InRange(waited.TotalSeconds, 5.0 / AdaptiveRate.ProbesPerWindow - 0.025 - 0.01, 5.0 / AdaptiveRate.ProbesPerWindow + 0.02);
+    }
+
+    [Fact]
+    public async Task A429StatusLineWhoseAnswerIsNeverRead_HoldsTheTurnsNoLongerThanThePolicyWait()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new RatePacer("write", time);
+        var sent = Enumerable.Range(0, 16).Select(_ => pacer.OnSent()).ToList();
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        pacer.OnThrottleSeen(sent[0]);
+
+        var waited = await time.AdvanceUntilAsync(pacer.WaitTurnAsync(CancellationToken.None), TimeSpan.FromMilliseconds(10));
+
+        Assert.InRange(waited, RatePacer.PolicyWait - TimeSpan.FromMilliseconds(10), RatePacer.PolicyWait + TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]

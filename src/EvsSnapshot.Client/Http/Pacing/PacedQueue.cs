@@ -23,6 +23,7 @@ namespace EvsSnapshot.Client.Http.Pacing
         private TimeSpan _interval = TimeSpan.Zero;
         private TimeSpan _nextTurn;   // when the next turn is due on the schedule
         private TimeSpan _holdUntil;  // no turn before this (the server's Retry-After)
+        private TimeSpan _pauseUntil; // no turn before this either, unless resumed earlier (see Pause)
         private ITimer? _timer;
 
         public PacedQueue(TimeProvider time, double rate = double.PositiveInfinity)
@@ -111,9 +112,36 @@ namespace EvsSnapshot.Client.Http.Pacing
             }
         }
 
+        /// <summary>
+        /// No turn before <paramref name="until"/> unless <see cref="Resume"/> comes first: a pause for something the
+        /// caller is about to learn, bounded so that never learning it cannot stop the queue.
+        /// </summary>
+        public void Pause(TimeSpan until)
+        {
+            lock (_lock)
+            {
+                if (until <= _pauseUntil) return;
+                _pauseUntil = until;
+                ArmLocked(Now);
+            }
+        }
+
+        /// <summary>Ends a <see cref="Pause"/> (a hold stays).</summary>
+        public void Resume()
+        {
+            lock (_lock)
+            {
+                if (_pauseUntil == TimeSpan.Zero) return;
+                _pauseUntil = TimeSpan.Zero;
+            }
+            Dispatch();
+        }
+
+        private TimeSpan HeldUntil => _holdUntil > _pauseUntil ? _holdUntil : _pauseUntil;
+
         private bool TryTakeLocked(TimeSpan now)
         {
-            if (now < _holdUntil) return false;
+            if (now < HeldUntil) return false;
             if (_interval == TimeSpan.Zero)
             {
                 _nextTurn = now;
@@ -146,7 +174,8 @@ namespace EvsSnapshot.Client.Http.Pacing
         private void ArmLocked(TimeSpan now)
         {
             if (_waiters.Count == 0) return;
-            var due = _holdUntil > _nextTurn - Early ? _holdUntil : _nextTurn - Early;
+            var held = HeldUntil;
+            var due = held > _nextTurn - Early ? held : _nextTurn - Early;
             // Whole milliseconds, at least one: timers round down, and a timer due "now" that finds the turn not yet
             // due would only re-arm itself.
             double ms = Math.Max(1, Math.Ceiling((due - now).TotalMilliseconds));

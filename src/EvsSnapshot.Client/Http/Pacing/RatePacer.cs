@@ -59,6 +59,12 @@ namespace EvsSnapshot.Client.Http.Pacing
         /// <summary>A raise is reported when the rate grew by half since the last report (or reached the ceiling).</summary>
         private const double ReportedGrowth = 1.5;
 
+        /// <summary>
+        /// The longest a 429 status line holds every turn back while its body (and the policy it names) is read: the
+        /// bound for an answer that is never parsed.
+        /// </summary>
+        internal static readonly TimeSpan PolicyWait = TimeSpan.FromSeconds(1);
+
         private readonly object _lock = new object();
         private readonly TimeProvider _time;
         private readonly AdaptiveRate _rate = new AdaptiveRate();
@@ -72,6 +78,7 @@ namespace EvsSnapshot.Client.Http.Pacing
         private long _decreases;
         private DateTime? _lastThrottledUtc;
         private double? _unreportedFrom; // the rate before a decrease OnThrottleSeen made and OnThrottled has not reported
+        private bool _awaitingPolicy;    // OnThrottleSeen paused the turns until an answer's policy is read
 
         public RatePacer(string calls, TimeProvider time)
         {
@@ -121,6 +128,9 @@ namespace EvsSnapshot.Client.Http.Pacing
         /// a slot with a turn granted while unpaced sees the decrease and queues again. A cold process compiles the
         /// error parser on its first 429: without this, the answers that arrived with it let a whole new wave out
         /// into the spent budget. <see cref="OnThrottled"/> follows with the policy and reports the change.
+        /// While no policy is known the turns also wait for that (at most <see cref="PolicyWait"/>): the rate stepped
+        /// down from an unpaced burst still allows tens per second, and under CPU load the throttled requests would be
+        /// sent again at it into a spent window before their bodies are parsed.
         /// </summary>
         public void OnThrottleSeen(TimeSpan sentAt)
         {
@@ -131,6 +141,11 @@ namespace EvsSnapshot.Client.Http.Pacing
                 if (_rate.Rate == before) return;
                 _unreportedFrom ??= before;
                 ApplyLocked();
+                if (_rate.Policy == null)
+                {
+                    _awaitingPolicy = true;
+                    _queue.Pause(Now + PolicyWait);
+                }
             }
         }
 
@@ -157,6 +172,11 @@ namespace EvsSnapshot.Client.Http.Pacing
                 }
                 if (!seen) DecreaseLocked(sentAt);
                 if (_rate.Rate != rateNow) ApplyLocked();
+                if (_awaitingPolicy)
+                {
+                    _awaitingPolicy = false;
+                    _queue.Resume();
+                }
                 if (_rate.Rate == before) return null;
                 return Report(lowered: true, before, _meter.Rate(now));
             }
