@@ -70,7 +70,8 @@ function Get-TestVolumeId([string] $Name) { $script:Info.volumeIds.$Name }
 function Wait-TestStat([string] $Name, [int] $AtLeast, [int] $TimeoutMs = 5000) {
     $deadline = [DateTime]::UtcNow.AddMilliseconds($TimeoutMs)
     do {
-        $value = (Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path stats).$Name
+        $value = Invoke-EvsEmulatorAdmin -Emulator $script:Emulator -Path stats
+        foreach ($part in $Name.Split('.')) { $value = $value.$part } # 'faults.slow': a nested counter
         if ($value -ge $AtLeast) { return $value }
         Start-Sleep -Milliseconds 50
     } while ([DateTime]::UtcNow -lt $deadline)

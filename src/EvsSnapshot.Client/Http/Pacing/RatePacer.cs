@@ -128,9 +128,10 @@ namespace EvsSnapshot.Client.Http.Pacing
         /// a slot with a turn granted while unpaced sees the decrease and queues again. A cold process compiles the
         /// error parser on its first 429: without this, the answers that arrived with it let a whole new wave out
         /// into the spent budget. <see cref="OnThrottled"/> follows with the policy and reports the change.
-        /// While no policy is known the turns also wait for that (at most <see cref="PolicyWait"/>): the rate stepped
-        /// down from an unpaced burst still allows tens per second, and under CPU load the throttled requests would be
-        /// sent again at it into a spent window before their bodies are parsed.
+        /// The turns also wait for the policy this answer names (at most <see cref="PolicyWait"/>): the rate stepped
+        /// down from a burst (or capped by a policy seen earlier, perhaps a per-second one) can still allow tens per
+        /// second, and under CPU load the throttled requests would be sent again at it into a spent window before
+        /// their bodies are parsed.
         /// </summary>
         public void OnThrottleSeen(TimeSpan sentAt)
         {
@@ -141,11 +142,8 @@ namespace EvsSnapshot.Client.Http.Pacing
                 if (_rate.Rate == before) return;
                 _unreportedFrom ??= before;
                 ApplyLocked();
-                if (_rate.Policy == null)
-                {
-                    _awaitingPolicy = true;
-                    _queue.Pause(Now + PolicyWait);
-                }
+                _awaitingPolicy = true;
+                _queue.Pause(Now + PolicyWait);
             }
         }
 
