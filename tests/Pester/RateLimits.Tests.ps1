@@ -1,9 +1,9 @@
 # Bulk work at the gateway's rate limit (issue 10): the emulator throttles per credential like Huawei's gateway
 # (429 APIGW.0308 naming limit and window, no Retry-After). A batch must complete with no failed item, few throttled
 # requests, pipelines of one process share one budget, and -MaxRequestRate is never exceeded. Each Describe has its own
-# emulator (its own endpoint), so what the process-wide pacer learned in one does not pace the next. The OS may give a
-# port used earlier in the suite to a new emulator, with the same test credential: then the pacer of that budget keeps
-# the policy an earlier test taught it (the fault injector's 200/s), which these batches must cope with too.
+# emulator, usually on a new endpoint, so the process-wide pacer of one does not pace the next. But the OS may give it a
+# port used earlier in the suite, with the same test credential: then the budget's pacer still holds the policy an
+# earlier test taught it (the fault injector's 200/s), and these batches must meet their targets all the same.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 

@@ -78,7 +78,6 @@ namespace EvsSnapshot.Client.Http.Pacing
         private long _decreases;
         private DateTime? _lastThrottledUtc;
         private double? _unreportedFrom; // the rate before a decrease OnThrottleSeen made and OnThrottled has not reported
-        private bool _awaitingPolicy;    // OnThrottleSeen paused the turns until an answer's policy is read
 
         public RatePacer(string calls, TimeProvider time)
         {
@@ -142,7 +141,6 @@ namespace EvsSnapshot.Client.Http.Pacing
                 if (_rate.Rate == before) return;
                 _unreportedFrom ??= before;
                 ApplyLocked();
-                _awaitingPolicy = true;
                 _queue.Pause(Now + PolicyWait);
             }
         }
@@ -170,11 +168,7 @@ namespace EvsSnapshot.Client.Http.Pacing
                 }
                 if (!seen) DecreaseLocked(sentAt);
                 if (_rate.Rate != rateNow) ApplyLocked();
-                if (_awaitingPolicy)
-                {
-                    _awaitingPolicy = false;
-                    _queue.Resume();
-                }
+                _queue.Resume(); // the policy is read (a no-op unless OnThrottleSeen paused the turns)
                 if (_rate.Rate == before) return null;
                 return Report(lowered: true, before, _meter.Rate(now));
             }
