@@ -51,3 +51,27 @@ Describe 'Kill and re-run (40 disks, 4 kills, -ClientToken)' {
         $KillResult.FinalListRequests | Should -Be 1
     }
 }
+
+# The soaks' accounting rules themselves (tests/soak/SoakAccounting.psm1), one case per definition, no emulator.
+Describe 'Soak accounting' {
+    BeforeAll { Import-Module (Join-Path $PSScriptRoot '../soak/SoakAccounting.psm1') -Force }
+
+    It 'classes each request as its definition says' {
+        $reported = @{ ok = 's1'; twice = 's2'; gone = 's3'; other = 's4' }
+        $failed = @{ phantom = 'CreateFailed'; failedClean = 'CreateFailed' }
+        $stored = @{ ok = @('s1'); twice = @('s2', 's2b'); other = @('s9'); phantom = @('p1'); silent = @('x1') }
+        $o = Measure-SoakOutcome -Keys ok, twice, gone, other, phantom, failedClean, silent, nothing -Reported $reported -Failed $failed -Stored $stored
+        $o.ExactlyOne | Should -Be 1 -Because 'only "ok" was reported and is the one resource of its request'
+        $o.Duplicates | Should -Be 1 -Because '"twice" holds one resource too many'
+        # gone (reported, absent), other (reported id not among the stored), silent and nothing (neither reported nor failed)
+        $o.Lost | Should -Be 4
+        $o.Phantom | Should -Be 1 -Because '"phantom" was reported failed and exists; "failedClean" failed and does not'
+    }
+
+    It 'shares the fault rate in proportion to the weights' {
+        $rates = Get-SoakFaultRate -Weights ([ordered]@{ a = 1; b = 3 }) -FaultRate 0.2
+        $rates.a | Should -Be 0.05
+        $rates.b | Should -Be 0.15
+        @($rates.Keys) | Should -Be @('a', 'b')
+    }
+}

@@ -27,12 +27,11 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'SoakAccounting.psm1') -Force
 Import-Module (Get-EvsModulePath) -Force
 
 $weights = [ordered]@{ reset_after = 4; '503' = 3; '429' = 3 }
-$total = ($weights.Values | Measure-Object -Sum).Sum
-$faults = [ordered]@{}
-foreach ($k in $weights.Keys) { $faults[$k] = [math]::Round($FaultRate * $weights[$k] / $total, 4) }
+$faults = Get-SoakFaultRate -Weights $weights -FaultRate $FaultRate
 
 $emulator = Start-EvsTestEmulator -Arguments @('--create-seconds', '0.5', '--seed', "$Seed")
 $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -60,30 +59,16 @@ try {
         $reported[$v.SnapshotId] = $v.Id
     }
     $failed = @{}
-    foreach ($e in @($errors)) {
-        if (-not $e) { continue }
-        $id = $e.FullyQualifiedErrorId.Split(',')[0]
-        if ($id -eq 'UnexpectedError' -or $e.Exception -isnot [EvsSnapshot.EvsException]) { $unexpected.Add("$($e.FullyQualifiedErrorId): $($e.Exception.Message)") }
-        $failed["$($e.TargetObject)"] = $id
-    }
+    Register-SoakError -Errors $errors -KeyOf { param($e) $e.TargetObject } -Failed $failed -Unexpected $unexpected
 
     $null = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'config' -Method PATCH -Body @{ faults = $null }
     $stats = Invoke-EvsEmulatorAdmin -Emulator $emulator -Path 'stats'
     $stored = @(Get-EvsVolume -Name restore-soak)
     $elapsed = $watch.Elapsed
 
-    $bySnapshot = $stored | Group-Object SnapshotId -AsHashTable -AsString
-    if (-not $bySnapshot) { $bySnapshot = @{} }
-    $duplicates = 0; $lost = 0; $phantom = 0; $exactlyOne = 0
-    foreach ($sid in $snapshotIds) {
-        $disks = @(if ($bySnapshot.ContainsKey($sid)) { $bySnapshot[$sid] })
-        if ($disks.Count -gt 1) { $duplicates += $disks.Count - 1 }
-        if ($reported.ContainsKey($sid)) {
-            if (@($disks.Id) -notcontains $reported[$sid]) { $lost++ } elseif ($disks.Count -eq 1) { $exactlyOne++ }
-        }
-        elseif ($failed.ContainsKey($sid)) { if ($disks.Count -gt 0) { $phantom++ } }
-        else { $lost++ }
-    }
+    $bySnapshot = @{}
+    foreach ($g in @($stored | Group-Object SnapshotId)) { $bySnapshot[$g.Name] = @($g.Group.Id) }
+    $outcome = Measure-SoakOutcome -Keys $snapshotIds -Reported $reported -Failed $failed -Stored $bySnapshot
     $faultKinds = [ordered]@{}
     foreach ($k in $weights.Keys) { $faultKinds[$k] = [int]$stats.faults.$k }
     $result = [pscustomobject]@{
@@ -98,14 +83,14 @@ try {
         FailedByErrorId = ($failed.Values | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" }) -join ', '
         DisksCreated    = $stored.Count
         VolumesCreatedStat = [int]$stats.volumesCreated
-        ExactlyOne      = $exactlyOne
-        Duplicates      = $duplicates
-        Lost            = $lost
-        Phantom         = $phantom
+        ExactlyOne      = $outcome.ExactlyOne
+        Duplicates      = $outcome.Duplicates
+        Lost            = $outcome.Lost
+        Phantom         = $outcome.Phantom
         Unexpected      = $unexpected.Count
         UnexpectedDetails = @($unexpected)
         Seconds         = [math]::Round($elapsed.TotalSeconds, 1)
-        Passed          = ($duplicates -eq 0 -and $lost -eq 0 -and $phantom -eq 0 -and $unexpected.Count -eq 0 -and $exactlyOne -eq $reported.Count)
+        Passed          = ($outcome.Duplicates -eq 0 -and $outcome.Lost -eq 0 -and $outcome.Phantom -eq 0 -and $unexpected.Count -eq 0 -and $outcome.ExactlyOne -eq $reported.Count)
     }
 }
 finally {
@@ -115,7 +100,7 @@ finally {
 
 $lines = @(
     "Restore soak: $($result.Requests) restores, $([int]($FaultRate * 100))% of API calls faulted (seed $Seed), -ThrottleLimit $ThrottleLimit, $($result.Seconds) s"
-    "  API requests: $($result.ApiRequests); faults: $($result.FaultsInjected) ($(($faultKinds.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')); token replays: $($result.TokenReplays)"
+    "  API requests: $($result.ApiRequests); faults: $($result.FaultsInjected) ($(Format-SoakFaultCount $faultKinds)); token replays: $($result.TokenReplays)"
     "  reported created: $($result.ReportedCreated); reported failed: $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" })"
     "  disks in the emulator: $($result.DisksCreated) (volumesCreated $($result.VolumesCreatedStat)); restores with exactly one disk: $($result.ExactlyOne)"
     "  duplicates: $($result.Duplicates); lost: $($result.Lost); phantom: $($result.Phantom); unexpected: $($result.Unexpected)"
@@ -136,7 +121,7 @@ Measured by [tests/soak/Invoke-RestoreSoak.ps1](../tests/soak/Invoke-RestoreSoak
 |---|---|
 | Restores | $($result.Requests) |
 | API requests received | $($result.ApiRequests) |
-| Faults injected | $($result.FaultsInjected) ($(($faultKinds.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ')) |
+| Faults injected | $($result.FaultsInjected) ($(Format-SoakFaultCount $faultKinds)) |
 | Re-sent creates answered from the token (replays) | $($result.TokenReplays) |
 | Reported created / failed | $($result.ReportedCreated) / $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" }) |
 | Disks in the emulator | $($result.DisksCreated) |

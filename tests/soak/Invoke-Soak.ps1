@@ -30,15 +30,14 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot '../tools/EvsTestHost.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'SoakAccounting.psm1') -Force
 Import-Module (Get-EvsModulePath) -Force
 
 # How the fault rate is shared between kinds (normalised to -FaultRate). "slow" answers after 3 s while the
 # client times out after 2 s, so it exercises timeouts; reset_after, 504_after and malformed are the
 # ambiguous cases where the server has committed the snapshot but the client cannot know.
 $weights = [ordered]@{ reset_before = 3; '503' = 3; '429' = 2; '429_retry_after' = 2; slow = 2; reset_after = 3; '504_after' = 3; malformed = 2 }
-$total = ($weights.Values | Measure-Object -Sum).Sum
-$faults = [ordered]@{}
-foreach ($k in $weights.Keys) { $faults[$k] = [math]::Round($FaultRate * $weights[$k] / $total, 4) }
+$faults = Get-SoakFaultRate -Weights $weights -FaultRate $FaultRate
 $faults.slowMs = 3000
 
 $emulator = Start-EvsTestEmulator -Arguments @('--volumes', "$Volumes", '--create-seconds', '1', '--seed', "$Seed")
@@ -74,14 +73,8 @@ try {
             if ($reported.ContainsKey($key)) { $unexpected.Add("round ${round}: two results for volume $($s.VolumeId)") }
             $reported[$key] = $s.Id
         }
-        foreach ($e in @($errors)) {
-            if (-not $e) { continue }
-            $id = $e.FullyQualifiedErrorId.Split(',')[0]
-            if ($id -eq 'UnexpectedError' -or $e.Exception -isnot [EvsSnapshot.EvsException]) {
-                $unexpected.Add("round ${round}: $($e.FullyQualifiedErrorId): $($e.Exception.GetType().FullName): $($e.Exception.Message)")
-            }
-            $failed["$round|$($e.TargetObject)"] = $id
-        }
+        $r = $round
+        Register-SoakError -Errors $errors -KeyOf { param($e) "$r|$($e.TargetObject)" } -Failed $failed -Unexpected $unexpected -Label "round ${round}: "
         Write-Verbose "round ${round}: $(@($created).Count) created, $(@($errors).Count) failed"
     }
 
@@ -97,24 +90,8 @@ try {
         if (-not $byRequest.ContainsKey($key)) { $byRequest[$key] = [System.Collections.Generic.List[string]]::new() }
         $byRequest[$key].Add($s.id)
     }
-    $duplicates = 0; $lost = 0; $phantom = 0; $exactlyOne = 0
-    $round = 0; $counted = 0
-    while ($counted -lt $Requests) {
-        $round++
-        foreach ($v in ($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $counted)))) {
-            $counted++
-            $key = "$round|$($v.Id)"
-            $ids = @(if ($byRequest.ContainsKey($key)) { $byRequest[$key] })
-            if ($ids.Count -gt 1) { $duplicates += $ids.Count - 1 }
-            if ($reported.ContainsKey($key)) {
-                if ($ids -notcontains $reported[$key]) { $lost++ } elseif ($ids.Count -eq 1) { $exactlyOne++ }
-            }
-            elseif ($failed.ContainsKey($key)) {
-                if ($ids.Count -gt 0) { $phantom++ }
-            }
-            else { $lost++ }
-        }
-    }
+    $keys = for ($i = 0; $i -lt $Requests; $i++) { "$([math]::Floor($i / $Volumes) + 1)|$($targets[$i % $Volumes].Id)" }
+    $outcome = Measure-SoakOutcome -Keys @($keys) -Reported $reported -Failed $failed -Stored $byRequest
 
     $faultKinds = [ordered]@{}
     foreach ($k in $weights.Keys) { $faultKinds[$k] = [int]$stats.faults.$k }
@@ -129,14 +106,14 @@ try {
         ReportedFailed      = $failed.Count
         FailedByErrorId     = ($failed.Values | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" }) -join ', '
         SnapshotsCreated    = $stored.Count
-        ExactlyOne          = $exactlyOne
-        Duplicates          = $duplicates
-        Lost                = $lost
-        Phantom             = $phantom
+        ExactlyOne          = $outcome.ExactlyOne
+        Duplicates          = $outcome.Duplicates
+        Lost                = $outcome.Lost
+        Phantom             = $outcome.Phantom
         Unexpected          = $unexpected.Count
         UnexpectedDetails   = @($unexpected)
         Seconds             = [math]::Round($elapsed.TotalSeconds, 1)
-        Passed              = ($duplicates -eq 0 -and $lost -eq 0 -and $phantom -eq 0 -and $unexpected.Count -eq 0 -and $exactlyOne -eq $reported.Count)
+        Passed              = ($outcome.Duplicates -eq 0 -and $outcome.Lost -eq 0 -and $outcome.Phantom -eq 0 -and $unexpected.Count -eq 0 -and $outcome.ExactlyOne -eq $reported.Count)
     }
 }
 finally {
@@ -147,7 +124,7 @@ finally {
 $lines = @(
     "Soak: $($result.Requests) snapshot requests over $($result.Volumes) volumes, $([int]($FaultRate * 100))% of API calls faulted (seed $Seed), -ThrottleLimit $ThrottleLimit, $($result.Seconds) s"
     "  API requests the emulator received: $($result.ApiRequests)"
-    "  faults injected: $($result.FaultsInjected) ($(($faultKinds.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', '))"
+    "  faults injected: $($result.FaultsInjected) ($(Format-SoakFaultCount $faultKinds))"
     "  reported created: $($result.ReportedCreated); reported failed: $($result.ReportedFailed)$(if ($result.FailedByErrorId) { " ($($result.FailedByErrorId))" })"
     "  snapshots in the emulator: $($result.SnapshotsCreated); requests with exactly one snapshot: $($result.ExactlyOne)"
     "  duplicates: $($result.Duplicates); lost: $($result.Lost); phantom (reported failed but created): $($result.Phantom); unexpected exceptions: $($result.Unexpected)"
