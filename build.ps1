@@ -366,6 +366,9 @@ function Invoke-Demo {
     $emulator = Start-EvsTestEmulator -Arguments @('--create-seconds', '2', '--rollback-seconds', '2')
     try {
         Write-Host "Emulator at $($emulator.Url)"
+        # The project as a month of nightly runs left it: 30 nights of web01, for the runbook's prune to work on.
+        $history = Add-EvsEmulatorNightlyHistory -Emulator $emulator -VolumeName web01 -Nights 30
+        Write-Host "Added $($history.Count) nightly snapshots of web01 (the last 30 nights) to the emulator's project"
         $runbook = Join-Path $Root 'docs/examples/Demo-Runbook.ps1'
         Write-Step "Running $runbook in a clean 'pwsh -NoProfile'"
         $run = Invoke-EvsPwsh -ToHost -ArgumentList '-File', $runbook, '-ModulePath', $ModuleManifest, '-Endpoint', $emulator.Url,

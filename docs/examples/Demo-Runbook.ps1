@@ -44,8 +44,9 @@ $again = @(Get-EvsVolume -Status in-use | New-EvsSnapshot -Name "nightly-$stamp"
 $made = @($again | Where-Object Id -NotIn $nightly.Id).Count
 Show "A re-run with the same -ClientToken: $($again.Count) snapshots returned, $made new" $again
 
-# 2. List what the project holds now.
-Show 'All snapshots (Get-EvsSnapshot)' (Get-EvsSnapshot)
+# 2. List what the project holds now (newest first).
+$all = @(Get-EvsSnapshot)
+Show "All snapshots (Get-EvsSnapshot): $($all.Count), the 12 newest" ($all | Select-Object -First 12)
 
 # 3. Rename one and tag it.
 $keeper = $nightly | Select-Object -First 1

@@ -212,6 +212,27 @@ function Invoke-EvsEmulatorAdmin {
     Invoke-RestMethod @params
 }
 
+function Add-EvsEmulatorNightlyHistory {
+    <#
+    One available snapshot a night, for -Nights nights before today (02:00 UTC, named nightly-yyyyMMdd), of each disk
+    in -VolumeName: the history a nightly runbook leaves behind, for a prune to work on. Returns the emulator's ids.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Emulator,
+        [Parameter(Mandatory)] [string[]] $VolumeName,
+        [int] $Nights = 30
+    )
+    $today = [datetime]::UtcNow.Date
+    $items = foreach ($volume in $VolumeName) {
+        foreach ($n in 1..$Nights) {
+            $at = $today.AddDays(-$n).AddHours(2)
+            @{ name = "nightly-$($at.ToString('yyyyMMdd'))"; volumeName = $volume; createdAt = $at.ToString('yyyy-MM-ddTHH:mm:ssZ') }
+        }
+    }
+    @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ items = @($items) }).ids)
+}
+
 function Get-EvsIamToken {
     <# An IAM password token (X-Subject-Token) from the emulator, scoped to its project, for -Token and raw requests. #>
     [CmdletBinding()]
@@ -240,5 +261,5 @@ function Get-EvsEmulatorConnection {
     }
 }
 
-Export-ModuleMember -Function Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsClientPath, Get-EvsModulePath, Get-EvsTestingModulePath, Get-PwshCommand, Start-EvsPwsh,
+Export-ModuleMember -Function Add-EvsEmulatorNightlyHistory, Get-EvsRepoRoot, Get-EvsEmulatorPath, Get-EvsClientPath, Get-EvsModulePath, Get-EvsTestingModulePath, Get-PwshCommand, Start-EvsPwsh,
     Invoke-EvsPwsh, Start-EvsTestEmulator, Stop-EvsTestEmulator, Invoke-EvsEmulatorAdmin, Get-EvsIamToken, Get-EvsEmulatorConnection
