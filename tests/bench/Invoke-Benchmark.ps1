@@ -1027,6 +1027,13 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $null = $md.AppendLine("Why 1.25 x a bare start is out of reach for any runbook that imports a module and makes one call: PowerShell's own web cmdlet, with no module to import")
         $null = $md.AppendLine("at all beyond its auto-loaded Microsoft.PowerShell.Utility, costs $('{0:n2}' -f ($cold.Median.restmethod / $cold.Median.bare)) x a bare start on the IL PowerShell and $('{0:n2}' -f ($r.restmethod / $r.bare)) x on the ReadyToRun one")
         $null = $md.AppendLine('(the faster the bare start, the larger the share of the fixed cost of one import and one HTTP exchange). The runbook is at or below that on both.')
+        $imported = Get-Variable -Name import -Scope Script -ValueOnly -ErrorAction Ignore
+        if ($imported -and $imported.InProcess.Contains('trivialbinary')) {
+            # The floor, from figure 1's controls: what importing any binary module costs before a single request.
+            $floor = $imported.InProcess.trivialbinary / $imported.Median.bare
+            $null = $md.AppendLine("The floor, from figure 1's controls in this run: importing a trivial binary module (one cmdlet, none of it run) costs $('{0:n0}' -f (100 * $floor))% of a bare start,")
+            $null = $md.AppendLine("which leaves $('{0:n0}' -f (25 - 100 * $floor))% of the 25% budget for connecting and the one request; Invoke-RestMethod, with only PowerShell's own Utility module to load, needs $('{0:n0}' -f (100 * ($cold.Median.restmethod / $cold.Median.bare - 1)))% for its one request.")
+        }
         $null = $md.AppendLine()
     }
 }
