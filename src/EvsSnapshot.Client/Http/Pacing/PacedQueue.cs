@@ -102,29 +102,13 @@ namespace EvsSnapshot.Client.Http.Pacing
         }
 
         /// <summary>No turn before <paramref name="until"/> (on this queue's clock).</summary>
-        public void HoldUntil(TimeSpan until)
-        {
-            lock (_lock)
-            {
-                if (until <= _holdUntil) return;
-                _holdUntil = until;
-                ArmLocked(Now);
-            }
-        }
+        public void HoldUntil(TimeSpan until) => Extend(ref _holdUntil, until);
 
         /// <summary>
         /// No turn before <paramref name="until"/> unless <see cref="Resume"/> comes first: a pause for something the
         /// caller is about to learn, bounded so that never learning it cannot stop the queue.
         /// </summary>
-        public void Pause(TimeSpan until)
-        {
-            lock (_lock)
-            {
-                if (until <= _pauseUntil) return;
-                _pauseUntil = until;
-                ArmLocked(Now);
-            }
-        }
+        public void Pause(TimeSpan until) => Extend(ref _pauseUntil, until);
 
         /// <summary>Ends a <see cref="Pause"/> (a hold stays).</summary>
         public void Resume()
@@ -137,11 +121,23 @@ namespace EvsSnapshot.Client.Http.Pacing
             Dispatch();
         }
 
-        private TimeSpan HeldUntil => _holdUntil > _pauseUntil ? _holdUntil : _pauseUntil;
+        /// <summary>Moves a no-turn-before bound (a hold or a pause) later, never earlier.</summary>
+        private void Extend(ref TimeSpan bound, TimeSpan until)
+        {
+            lock (_lock)
+            {
+                if (until <= bound) return;
+                bound = until;
+                ArmLocked(Now);
+            }
+        }
+
+        /// <summary>The later of the hold and the pause: no turn is granted before it.</summary>
+        private TimeSpan NoTurnBefore => _holdUntil > _pauseUntil ? _holdUntil : _pauseUntil;
 
         private bool TryTakeLocked(TimeSpan now)
         {
-            if (now < HeldUntil) return false;
+            if (now < NoTurnBefore) return false;
             if (_interval == TimeSpan.Zero)
             {
                 _nextTurn = now;
@@ -174,8 +170,8 @@ namespace EvsSnapshot.Client.Http.Pacing
         private void ArmLocked(TimeSpan now)
         {
             if (_waiters.Count == 0) return;
-            var held = HeldUntil;
-            var due = held > _nextTurn - Early ? held : _nextTurn - Early;
+            var blocked = NoTurnBefore;
+            var due = blocked > _nextTurn - Early ? blocked : _nextTurn - Early;
             // Whole milliseconds, at least one: timers round down, and a timer due "now" that finds the turn not yet
             // due would only re-arm itself.
             double ms = Math.Max(1, Math.Ceiling((due - now).TotalMilliseconds));
