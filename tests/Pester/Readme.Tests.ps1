@@ -46,12 +46,12 @@ Describe 'The README''s nightly runbook' {
         $script:Today = "nightly-$(Get-Date -f yyyyMMdd)"
 
         # Two older nightly snapshots of db01 on one day, three days ago: a day keeps only its newest.
-        $ids = @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ count = 2; volumeId = $Info.volumeIds.db01; namePrefix = 'nightly-old-' }).ids)
         $day = [datetime]::UtcNow.Date.AddDays(-3)
-        $script:Older = $ids[0]; $script:Newer = $ids[1]
-        foreach ($pair in @(@($Older, $day.AddHours(10)), @($Newer, $day.AddHours(11)))) {
-            $null = Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path "snapshots/$($pair[0])" -Method PATCH -Body @{ createdAt = $pair[1].ToString('yyyy-MM-ddTHH:mm:ss.ffffff') }
+        $items = foreach ($hour in 10, 11) {
+            @{ name = "nightly-old-$hour"; volumeId = $Info.volumeIds.db01; createdAt = $day.AddHours($hour).ToString('yyyy-MM-ddTHH:mm:ssZ') }
         }
+        $ids = @((Invoke-EvsEmulatorAdmin -Emulator $Emulator -Path snapshots -Method POST -Body @{ items = @($items) }).ids)
+        $script:Older = $ids[0]; $script:Newer = $ids[1]
     }
 
     It 'is the snapshot-and-prune runbook, with -ClientToken and Limit-EvsSnapshot' {

@@ -54,12 +54,12 @@ try {
     $reported = @{}     # "round|volume" -> snapshot id
     $failed = @{}       # "round|volume" -> ErrorId
     $unexpected = [System.Collections.Generic.List[string]]::new()
-    $sent = 0
+    $keys = [System.Collections.Generic.List[string]]::new()   # every request sent, "round|volume"
     $round = 0
-    while ($sent -lt $Requests) {
+    while ($keys.Count -lt $Requests) {
         $round++
-        $batch = @($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $sent)))
-        $sent += $batch.Count
+        $batch = @($targets | Select-Object -First ([math]::Min($Volumes, $Requests - $keys.Count)))
+        foreach ($v in $batch) { $keys.Add("$round|$($v.Id)") }
         $errors = $null
         try {
             $created = $batch | New-EvsSnapshot -Name "soak-r$round" -ThrottleLimit $ThrottleLimit -ErrorAction SilentlyContinue -ErrorVariable errors
@@ -73,8 +73,7 @@ try {
             if ($reported.ContainsKey($key)) { $unexpected.Add("round ${round}: two results for volume $($s.VolumeId)") }
             $reported[$key] = $s.Id
         }
-        $r = $round
-        Register-SoakError -Errors $errors -KeyOf { param($e) "$r|$($e.TargetObject)" } -Failed $failed -Unexpected $unexpected -Label "round ${round}: "
+        Register-SoakError -Errors $errors -KeyOf { param($e) "$round|$($e.TargetObject)" } -Failed $failed -Unexpected $unexpected -Label "round ${round}: "
         Write-Verbose "round ${round}: $(@($created).Count) created, $(@($errors).Count) failed"
     }
 
@@ -90,7 +89,6 @@ try {
         if (-not $byRequest.ContainsKey($key)) { $byRequest[$key] = [System.Collections.Generic.List[string]]::new() }
         $byRequest[$key].Add($s.id)
     }
-    $keys = for ($i = 0; $i -lt $Requests; $i++) { "$([math]::Floor($i / $Volumes) + 1)|$($targets[$i % $Volumes].Id)" }
     $outcome = Measure-SoakOutcome -Keys @($keys) -Reported $reported -Failed $failed -Stored $byRequest
 
     $faultKinds = [ordered]@{}
