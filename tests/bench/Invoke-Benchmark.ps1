@@ -801,7 +801,7 @@ function Measure-ColdRunbook {
         # and the IL-engine control. Nothing else runs in these processes first, so the JIT counts are the runbook's own.
         $stepScript = {
             param([string] $Manifest)
-            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false); Cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds } }; Note start; " +
+            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$s = [ordered]@{}; function Note(`$n) { `$s[`$n] = @{ Ms = `$w.Elapsed.TotalMilliseconds; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false); JitMs = [System.Runtime.JitInfo]::GetCompilationTime(`$false).TotalMilliseconds; Cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds } }; Note start; " +
             "`$before = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }); " +
             "Import-Module '$Manifest'; Note import; " +
             "`$loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name } | Where-Object { `$_ -notin `$before }); " +
@@ -815,6 +815,8 @@ function Measure-ColdRunbook {
             # A child that reported its result and then did not exit cleanly (seen rarely: exit code 139, SIGSEGV, with
             # either engine) is counted and run again, at most twice; anything else stops the benchmark.
             for ($try = 0; ; $try++) {
+                # A run again starts a fresh JIT log: the runtime appends to the file, and one run's methods are counted.
+                if ($Environment.ContainsKey('DOTNET_JitStdOutFile')) { Remove-Item -LiteralPath $Environment['DOTNET_JitStdOutFile'] -ErrorAction Ignore }
                 $run = Invoke-EvsPwsh -ArgumentList '-Command', (& $stepScript $Manifest) -Environment (@{ EVS_BENCH_TOKEN = $token } + $Environment) -TimeoutSec 120
                 $line = @($run.Output -split "`r?`n" | Where-Object { $_.StartsWith('BENCH-RESULT ') })
                 if ($run.ExitCode -eq 0 -and $line.Count -eq 1) { break }
@@ -971,10 +973,10 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     $null = $md.AppendLine()
     $null = $md.AppendLine("Where the runbook's time goes: the same steps in $($S.ColdStepRuns) more fresh processes of each kind (alternating), each step timed (Stopwatch) and the")
     $null = $md.AppendLine('methods the JIT compiled counted (`[System.Runtime.JitInfo]::GetCompiledMethodCount()`; the count at the start is what pwsh itself compiled to get')
-    $null = $md.AppendLine('there). Medians; "IL engine" is the control (before the ReadyToRun images), "as built" the module as shipped:')
+    $null = $md.AppendLine('there), with the time the JIT spent compiling them (`GetCompilationTime()`, all threads). Medians; "IL engine" is the control (before the ReadyToRun images), "as built" the module as shipped:')
     $null = $md.AppendLine()
-    $null = $md.AppendLine('| Step | IL engine: time | IL engine: methods JIT-compiled | As built: time | As built: methods JIT-compiled |')
-    $null = $md.AppendLine('|---|---|---|---|---|')
+    $null = $md.AppendLine('| Step | IL engine: time | IL engine: methods JIT-compiled | IL engine: JIT time | As built: time | As built: methods JIT-compiled | As built: JIT time |')
+    $null = $md.AppendLine('|---|---|---|---|---|---|---|')
     $labels = [ordered]@{ import = 'Import-Module'; connect = 'Connect-EvsProject -Token $env:EVS_BENCH_TOKEN'; create = 'New-EvsSnapshot (first call)' }
     $prev = 'start'
     foreach ($step in @($labels.Keys) + 'all') {
@@ -983,11 +985,12 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $cells = foreach ($runs in $cold.StepsIl, $cold.Steps) {
             Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Ms - $_.Steps.$from.Ms }))
             '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Jit - $_.Steps.$from.Jit }))
+            Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.JitMs - $_.Steps.$from.JitMs }))
         }
         $null = $md.AppendLine("| $(if ($step -eq 'all') { '**All three steps**' } else { $labels[$step] }) | $($cells -join ' | ') |")
         $prev = $step
     }
-    $startJit = foreach ($runs in $cold.StepsIl, $cold.Steps) { '-'; '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.start.Jit })) }
+    $startJit = foreach ($runs in $cold.StepsIl, $cold.Steps) { '-'; '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.start.Jit })); Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.start.JitMs })) }
     $null = $md.AppendLine("| (pwsh before the first step) | $($startJit -join ' | ') |")
     $null = $md.AppendLine()
     $o = $cold.Origin
@@ -1003,6 +1006,9 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     }
     $cpu = foreach ($runs in $cold.StepsIl, $cold.Steps) { Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.create.Cpu - $_.Steps.start.Cpu })) }
     $null = $md.AppendLine("CPU time of the process over the three steps (all its threads; steadier than wall time on a busy machine), median: IL engine $($cpu[0]), as built $($cpu[1]).")
+    $jitShare = Get-Median @($cold.Steps | ForEach-Object { ($_.Steps.create.JitMs - $_.Steps.start.JitMs) / ($_.Steps.create.Ms - $_.Steps.start.Ms) })
+    $null = $md.AppendLine("Time the JIT spent compiling during the three steps, as built, against their wall time: $('{0:p0}' -f $jitShare) (median of the per-run ratios; it counts all threads, so")
+    $null = $md.AppendLine('background re-compilation at a higher tier is in it too). By the table above, nearly all of those methods are PowerShell''s and .NET''s, compiled on first use in every process.')
     $null = $md.AppendLine()
     if ($cold.Crashes.Count) { $null = $md.AppendLine("Step runs that reported and then exited abnormally, run again: $($cold.Crashes.Count) ($($cold.Crashes -join ', ')).") ; $null = $md.AppendLine() }
     $engineFile = "$($cold.Steps[0].Engine)" -replace [regex]::Escape((Split-Path $BenchModule)), '<module>'
