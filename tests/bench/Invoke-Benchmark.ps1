@@ -957,6 +957,11 @@ function Add-ColdRows($cold) {
     }
 }
 
+function Get-StepMedian($Runs, [string] $From, [string] $To, [string] $Measure) {
+    <# Median over the step runs of what one measure (Ms, Jit, JitMs, Cpu) grew by between two of their notes. #>
+    Get-Median @($Runs | ForEach-Object { $_.Steps.$To.$Measure - $_.Steps.$From.$Measure })
+}
+
 function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
     $null = $md.AppendLine('### 7. Cold runbook')
     $null = $md.AppendLine()
@@ -983,9 +988,9 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $from = if ($step -eq 'all') { 'start' } else { $prev }
         $to = if ($step -eq 'all') { 'create' } else { $step }
         $cells = foreach ($runs in $cold.StepsIl, $cold.Steps) {
-            Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Ms - $_.Steps.$from.Ms }))
-            '{0:n0}' -f (Get-Median @($runs | ForEach-Object { $_.Steps.$to.Jit - $_.Steps.$from.Jit }))
-            Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.$to.JitMs - $_.Steps.$from.JitMs }))
+            Format-Ms (Get-StepMedian $runs $from $to Ms)
+            '{0:n0}' -f (Get-StepMedian $runs $from $to Jit)
+            Format-Ms (Get-StepMedian $runs $from $to JitMs)
         }
         $null = $md.AppendLine("| $(if ($step -eq 'all') { '**All three steps**' } else { $labels[$step] }) | $($cells -join ' | ') |")
         $prev = $step
@@ -1004,7 +1009,7 @@ function Add-ColdSection([System.Text.StringBuilder] $md, $cold) {
         $null = $md.AppendLine("| PowerShell and .NET (System.Management.Automation is IL-only here) | $('{0:n0}' -f $o.runbookil.Other) | $('{0:n0}' -f $o.runbook.Other) |")
         $null = $md.AppendLine()
     }
-    $cpu = foreach ($runs in $cold.StepsIl, $cold.Steps) { Format-Ms (Get-Median @($runs | ForEach-Object { $_.Steps.create.Cpu - $_.Steps.start.Cpu })) }
+    $cpu = foreach ($runs in $cold.StepsIl, $cold.Steps) { Format-Ms (Get-StepMedian $runs start create Cpu) }
     $null = $md.AppendLine("CPU time of the process over the three steps (all its threads; steadier than wall time on a busy machine), median: IL engine $($cpu[0]), as built $($cpu[1]).")
     $jitShare = Get-Median @($cold.Steps | ForEach-Object { ($_.Steps.create.JitMs - $_.Steps.start.JitMs) / ($_.Steps.create.Ms - $_.Steps.start.Ms) })
     $null = $md.AppendLine("Time the JIT spent compiling during the three steps, as built, against their wall time: $('{0:p0}' -f $jitShare) (median of the per-run ratios; it counts all threads, so")
